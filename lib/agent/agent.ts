@@ -1,0 +1,278 @@
+/**
+ * The agent: the composition root that wires the catalog, the peer layer,
+ * local registrations, health checks, resolvers, KV and sessions together.
+ *
+ * @module
+ */
+import { EventEmitter } from "eventemitter3";
+import type { CheckRecord, CheckStatus, HealthEntry, NodeRecord, ServiceRecord } from "../catalog/types.js";
+import { Resolver, resolveResolverOptions, type ResolverOptions } from "../resolver/resolver.js";
+import { ClosedError, InvalidArgumentError, NotSupportedError } from "../util/errors.js";
+import { childLogger, silentLogger, type Logger } from "../util/logger.js";
+import { realTimers, type Timers } from "../util/timers.js";
+import { randomRng } from "../util/rng.js";
+import type { CommandBackend, Consistency } from "./backend.js";
+import { catalogFeed } from "./catalog-feed.js";
+import { Kv } from "./kv.js";
+import { LocalBackend } from "./local-backend.js";
+import { LocalServices } from "./local-services.js";
+import { Lock, type LockOptions } from "./lock.js";
+import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from "./options.js";
+import { Registration } from "./registration.js";
+import { parseServiceInput, type ServiceRegistration } from "./service-input.js";
+import { Sessions } from "./sessions.js";
+
+/** A cluster member, as `agent.members()` lists it. */
+export interface Member {
+  name: string;
+  address: string;
+  port: number;
+  status: "alive" | "suspect" | "failed" | "left";
+  tags: Record<string, string>;
+}
+
+/** Events an agent emits. */
+export interface AgentEvents {
+  "member-join": (member: Member) => void;
+  "member-update": (member: Member) => void;
+  "member-leave": (member: Member) => void;
+  "member-failed": (member: Member) => void;
+  /** Something failed in the background (a sync, a check write); the agent carries on. */
+  error: (err: Error) => void;
+}
+
+/** The node-level liveness check every node carries, as Consul's. */
+export const SERF_HEALTH_CHECK_ID = "serfHealth";
+
+/** Read-only views of the catalog, as Consul's /v1/catalog. */
+export interface CatalogView {
+  /** Service names with the union of their tags. */
+  services(options?: { consistency?: Consistency }): Promise<Record<string, string[]>>;
+  /** Instances of one service with their nodes (regardless of health). */
+  service(name: string, options?: { tag?: string; consistency?: Consistency }): Promise<{ node: NodeRecord; service: ServiceRecord }[]>;
+  nodes(options?: { consistency?: Consistency }): Promise<NodeRecord[]>;
+  node(name: string): Promise<{ node: NodeRecord; services: ServiceRecord[] } | undefined>;
+}
+
+/** Read-only health views, as Consul's /v1/health. */
+export interface HealthView {
+  /** Instances of a service with their node and checks. */
+  service(name: string, options?: { tag?: string; passingOnly?: boolean; consistency?: Consistency }): Promise<HealthEntry[]>;
+  /** Checks of a service's instances. */
+  checks(service: string): Promise<CheckRecord[]>;
+  /** Checks of a node. */
+  node(name: string): Promise<CheckRecord[]>;
+  /** Checks in a state ("any" for all). */
+  state(state: CheckStatus | "any"): Promise<CheckRecord[]>;
+}
+
+/** The Raft view (`agent.raft`). In dev mode this node is the only voter and always the leader. */
+export interface RaftView {
+  /** The leader's node name and RPC address, or undefined when none is known. */
+  leader(): { node: string; address: string } | undefined;
+  /** The voters. */
+  peers(): { node: string; address: string }[];
+}
+
+/**
+ * A running agent. Start one with {@link Agent.start}; `register()` and
+ * `discover()` at the package's top level use a default agent.
+ */
+export class Agent extends EventEmitter<AgentEvents> {
+  /** This node's name. */
+  readonly node: string;
+  /** This node's datacenter. */
+  readonly datacenter: string;
+  /** The peer-layer mode. */
+  readonly mode: ResolvedAgentOptions["mode"];
+  /** The KV store. */
+  readonly kv: Kv;
+  /** Sessions (leases for locks). */
+  readonly session: Sessions;
+  /** Catalog reads. */
+  readonly catalog: CatalogView;
+  /** Health reads. */
+  readonly health: HealthView;
+  /** Raft state. */
+  readonly raft: RaftView;
+
+  private readonly local: LocalServices;
+  private readonly resolvers = new Set<Resolver>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly options: ResolvedAgentOptions,
+    private readonly backend: CommandBackend,
+    private readonly timers: Timers,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.node = options.node;
+    this.datacenter = options.datacenter;
+    this.mode = options.mode;
+    this.local = new LocalServices(backend, {
+      node: options.node, address: options.advertise, datacenter: options.datacenter, meta: options.meta,
+    }, timers, childLogger(logger, "services"));
+    this.kv = new Kv(backend, timers, options.mode !== "gossip");
+    this.session = new Sessions(backend, options.node, timers);
+    const state = () => backend.catalog.state;
+    const barrier = (c: Consistency | undefined) => backend.readBarrier(c ?? "default");
+    this.catalog = {
+      services: async (o) => (await barrier(o?.consistency), state().services()),
+      service: async (name, o) => (await barrier(o?.consistency), state().serviceNodes(name, { tag: o?.tag })),
+      nodes: async (o) => (await barrier(o?.consistency), state().nodes()),
+      node: async (name) => {
+        const node = state().node(name);
+        return node ? { node, services: state().nodeServices(name) } : undefined;
+      },
+    };
+    this.health = {
+      service: async (name, o) => (await barrier(o?.consistency),
+        state().healthService(name, { tag: o?.tag, passingOnly: o?.passingOnly ?? false })),
+      checks: async (name) => state().serviceChecks(name),
+      node: async (name) => state().nodeChecks(name),
+      state: async (s) => state().checksInState(s),
+    };
+    const self = { node: options.node, address: options.rpc ?? `${options.advertise}:8300` };
+    this.raft = { leader: () => self, peers: () => [self] };
+  }
+
+  /**
+   * Starts an agent.
+   * @throws InvalidConfigError naming the bad option; NotSupportedError for modes not built yet;
+   *   StorageCorruptError when `dataDir` holds corrupt data.
+   */
+  static async start(options: AgentOptions = {}): Promise<Agent> {
+    const resolved = resolveAgentOptions(options);
+    const logger = resolved.logger ?? silentLogger;
+    const timers = realTimers((err) => logger.error({ component: "agent", err }, "timer callback threw"));
+    const backend = await LocalBackend.open({
+      datacenter: resolved.datacenter, timers, logger: childLogger(logger, "backend"),
+      dataDir: resolved.dataDir, snapshotThreshold: resolved.snapshotThreshold,
+    });
+    const agent = new Agent(resolved, backend, timers, logger);
+    try {
+      await agent.registerNode();
+    } catch (err) {
+      await backend.close();
+      throw err;
+    }
+    return agent;
+  }
+
+  /** Registers this node with its serfHealth check, and takes over what a previous run left. */
+  private async registerNode(): Promise<void> {
+    const o = this.options;
+    await this.backend.propose({
+      op: "register",
+      node: { node: o.node, address: o.advertise, datacenter: o.datacenter, meta: o.meta },
+      checks: [{
+        checkId: SERF_HEALTH_CHECK_ID, name: "Serf Health Status", status: "passing",
+        output: "Agent alive and reachable", type: "serf",
+      }],
+    });
+    const state = this.backend.catalog.state;
+    const leftovers = state.nodeServices(o.node).map((s) => ({
+      serviceId: s.id, checks: state.nodeChecks(o.node).filter((c) => c.serviceId === s.id),
+    }));
+    await this.local.adoptOrphans(leftovers);
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new ClosedError("agent");
+  }
+
+  /**
+   * Registers a service instance on this node. Resolves once it is in the catalog.
+   * With a TTL check the SDK heartbeats it (unless `heartbeat: false`), so it is
+   * passing at once and stays passing while this process lives.
+   * @throws InvalidArgumentError naming the bad field; nothing is registered.
+   */
+  async register(service: ServiceRegistration, options: { signal?: AbortSignal } = {}): Promise<Registration> {
+    this.assertOpen();
+    const parsed = parseServiceInput(service, this.options.advertise);
+    await this.local.register(parsed, options.signal);
+    return new Registration(parsed.id, this.local);
+  }
+
+  /** Deregisters a service this agent registered. Resolves false if it has none by that ID. */
+  async deregister(serviceId: string): Promise<boolean> {
+    this.assertOpen();
+    if (typeof serviceId !== "string") throw new InvalidArgumentError("serviceId", "must be a string");
+    return this.local.deregister(serviceId);
+  }
+
+  /** IDs of the services this agent registered. */
+  localServices(): string[] {
+    return this.local.ids();
+  }
+
+  /**
+   * Discovers a service: a resolver kept up to date by blocking watches on the
+   * catalog, with client-side load balancing (`pick()`).
+   * @throws InvalidArgumentError on a bad name or options; NotSupportedError for another datacenter.
+   */
+  discover(name: string, options: ResolverOptions = {}): Resolver {
+    this.assertOpen();
+    if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("name", "must be a non-empty service name");
+    const resolved = resolveResolverOptions(options);
+    if (resolved.dc !== undefined && resolved.dc !== this.datacenter) {
+      throw new NotSupportedError(`discovery in another datacenter ("${resolved.dc}")`);
+    }
+    const feed = catalogFeed(async () => this.backend.catalog, name, {
+      tag: resolved.tag, passingOnly: resolved.passingOnly,
+    });
+    const resolver = new Resolver(name, options, feed, { clock: this.timers, rng: randomRng() });
+    this.resolvers.add(resolver);
+    const close = resolver.close.bind(resolver);
+    resolver.close = () => {
+      this.resolvers.delete(resolver);
+      close();
+    };
+    return resolver;
+  }
+
+  /** A session-backed lock on a KV key (`await lock.acquire()`). */
+  lock(key: string, options: LockOptions = {}): Lock {
+    this.assertOpen();
+    return new Lock(key, this.kv, this.session, this.timers, options);
+  }
+
+  /** The cluster's members. In dev mode, this node alone. */
+  members(): Member[] {
+    return [{
+      name: this.node, address: this.options.advertise, port: 0, status: this.closing ? "left" : "alive",
+      tags: { role: "node", dc: this.datacenter, mode: this.mode },
+    }];
+  }
+
+  /** Leaves gracefully: deregisters this agent's services, then closes. */
+  async leave(): Promise<void> {
+    if (!this.closing) {
+      this.local.close();
+      await this.local.deregisterAll().catch((err: unknown) =>
+        this.logger.warn({ component: "agent", err }, "deregister on leave failed"));
+    }
+    await this.close();
+  }
+
+  /**
+   * Stops everything without deregistering: checks, heartbeats, resolvers,
+   * watches, files. Afterwards nothing of the agent keeps the event loop alive.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.local.close();
+      this.session.close();
+      for (const r of this.resolvers) r.close();
+      this.resolvers.clear();
+      await this.backend.close();
+    })();
+    return this.closing;
+  }
+
+  /** Closes on `await using agent = …`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

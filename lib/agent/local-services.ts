@@ -1,0 +1,300 @@
+/**
+ * The services this agent registered: their check runners, SDK heartbeats,
+ * and the sync of check status to the catalog. Status reaches the catalog
+ * only when it changes (never on every heartbeat), and a service critical for
+ * longer than its `deregisterCriticalServiceAfter` is removed.
+ *
+ * @module
+ */
+import type { CheckRecord, CheckStatus } from "../catalog/types.js";
+import type { CatalogCommand, CheckInput as CatalogCheckInput } from "../catalog/commands.js";
+import {
+  createCheckRunner, checkTypeOf, type CheckDefinition, type CheckRunner, type CheckResult,
+} from "../health/index.js";
+import { InvalidArgumentError, NotFoundError } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
+import type { TimerHandle, Timers } from "../util/timers.js";
+import type { CommandBackend } from "./backend.js";
+import type { ParsedService } from "./service-input.js";
+
+/** Output the SDK writes with its own TTL heartbeats. */
+export const SDK_HEARTBEAT_OUTPUT = "TTL heartbeat from @disco/core";
+
+/** Share of the TTL between SDK heartbeats: three beats per TTL survive two lost ones. */
+const HEARTBEATS_PER_TTL = 3;
+
+/** The node identity the agent registers under. */
+export interface LocalNode {
+  node: string;
+  address: string;
+  datacenter: string;
+  meta: Record<string, string>;
+}
+
+interface LocalCheck {
+  readonly def: CheckDefinition;
+  readonly runner: CheckRunner;
+  /** What the catalog was last told (or is being told). */
+  sent: CheckResult;
+  /** The newest result, not yet sent when it differs from `sent`. */
+  latest: CheckResult;
+  syncing: boolean;
+  reapTimer: TimerHandle | undefined;
+}
+
+interface LocalService {
+  readonly parsed: ParsedService;
+  readonly checks: LocalCheck[];
+  heartbeat: TimerHandle | undefined;
+  /** Set by warn()/fail(): SDK heartbeats pause until pass() so they do not undo the user's status. */
+  heldByUser: boolean;
+}
+
+/** Registrations owned by this agent. */
+export class LocalServices {
+  private readonly services = new Map<string, LocalService>();
+  private closed = false;
+
+  constructor(
+    private readonly backend: CommandBackend,
+    private readonly node: LocalNode,
+    private readonly timers: Timers,
+    private readonly logger: Logger,
+  ) {}
+
+  /** IDs of the services this agent registered. */
+  ids(): string[] {
+    return [...this.services.keys()];
+  }
+
+  /** The registration of one service, if this agent holds it. */
+  get(id: string): ParsedService | undefined {
+    return this.services.get(id)?.parsed;
+  }
+
+  private nodeInput(): Extract<CatalogCommand, { op: "register" }>["node"] {
+    return { node: this.node.node, address: this.node.address, datacenter: this.node.datacenter, meta: this.node.meta };
+  }
+
+  /**
+   * Registers (or replaces) a service and starts its checks. Resolves once the
+   * registration is committed to the catalog.
+   */
+  async register(parsed: ParsedService, signal?: AbortSignal): Promise<void> {
+    const previous = this.services.get(parsed.id);
+    const initial = (def: CheckDefinition): CheckResult =>
+      def.kind === "ttl" && parsed.heartbeat
+        ? { status: "passing", output: SDK_HEARTBEAT_OUTPUT }
+        : { status: def.initialStatus, output: "" };
+    const checks: CatalogCheckInput[] = parsed.checks.map((def) => toCatalogCheck(def, initial(def)));
+    const result = await this.backend.propose({
+      op: "register",
+      node: this.nodeInput(),
+      service: {
+        id: parsed.id, service: parsed.name, tags: parsed.tags, address: parsed.address,
+        port: parsed.port, meta: parsed.meta, weights: parsed.weights,
+      },
+      checks,
+    }, signal);
+    if (!result.ok) throw new InvalidArgumentError("service", result.error);
+    if (previous) {
+      this.stop(previous);
+      const kept = new Set(parsed.checks.map((c) => c.id));
+      for (const old of previous.checks) {
+        if (!kept.has(old.def.id)) await this.backend.propose({ op: "deregister", node: this.node.node, checkId: old.def.id });
+      }
+    }
+    const local: LocalService = { parsed, checks: [], heartbeat: undefined, heldByUser: false };
+    for (const def of parsed.checks) local.checks.push(this.startCheck(def, initial(def)));
+    this.services.set(parsed.id, local);
+    if (parsed.heartbeat) this.startHeartbeat(local);
+  }
+
+  private startCheck(def: CheckDefinition, initial: CheckResult): LocalCheck {
+    const check: LocalCheck = {
+      def, sent: initial, latest: initial, syncing: false, reapTimer: undefined,
+      runner: undefined as unknown as CheckRunner,
+    };
+    (check as { runner: CheckRunner }).runner = createCheckRunner(def, {
+      timers: this.timers,
+      logger: this.logger,
+      onResult: (r) => this.onResult(check, r),
+    });
+    check.runner.start();
+    this.armReaper(check);
+    return check;
+  }
+
+  private startHeartbeat(local: LocalService): void {
+    const ttls = local.checks.filter((c) => c.def.kind === "ttl");
+    if (ttls.length === 0) return;
+    const periodMs = Math.min(...ttls.map((c) => (c.def as { ttlMs: number }).ttlMs)) / HEARTBEATS_PER_TTL;
+    const beat = (): void => {
+      if (this.closed || this.services.get(local.parsed.id) !== local) return;
+      if (!local.heldByUser) for (const c of ttls) c.runner.update("passing", SDK_HEARTBEAT_OUTPUT);
+      local.heartbeat = this.timers.after(periodMs, beat);
+    };
+    local.heartbeat = this.timers.after(periodMs, beat);
+  }
+
+  private onResult(check: LocalCheck, result: CheckResult): void {
+    check.latest = result;
+    this.armReaper(check);
+    void this.sync(check);
+  }
+
+  /** Sends the newest result when it differs from what the catalog has; one write in flight per check. */
+  private async sync(check: LocalCheck): Promise<void> {
+    if (check.syncing || this.closed) return;
+    check.syncing = true;
+    try {
+      while (!this.closed && (check.latest.status !== check.sent.status || check.latest.output !== check.sent.output)) {
+        const next = check.latest;
+        const result = await this.backend.propose({
+          op: "check-update", node: this.node.node, checkId: check.def.id,
+          status: next.status, output: next.output, nowMs: this.timers.nowMs(),
+        });
+        if (!result.ok) {
+          this.logger.warn({ component: "agent", check: check.def.id, error: result.error }, "check update refused");
+          break;
+        }
+        check.sent = next;
+      }
+    } catch (err) {
+      if (!this.closed) this.logger.warn({ component: "agent", check: check.def.id, err }, "check update failed; will retry on the next result");
+    } finally {
+      check.syncing = false;
+    }
+  }
+
+  /** Starts or cancels the deregister-after-critical timer of a check. */
+  private armReaper(check: LocalCheck): void {
+    const afterMs = check.def.deregisterCriticalAfterMs;
+    if (afterMs <= 0) return;
+    if (check.latest.status !== "critical") {
+      check.reapTimer?.cancel();
+      check.reapTimer = undefined;
+      return;
+    }
+    if (check.reapTimer) return;
+    check.reapTimer = this.timers.after(afterMs, () => {
+      check.reapTimer = undefined;
+      if (check.latest.status !== "critical") return;
+      this.logger.info({ component: "agent", service: check.def.serviceId }, "deregistering service critical for too long");
+      this.deregister(check.def.serviceId).catch((err) =>
+        this.logger.warn({ component: "agent", err }, "deregister of critical service failed"));
+    });
+  }
+
+  /**
+   * Sets the status of a service's TTL checks (`pass()`, `warn()`, `fail()`).
+   * @throws NotFoundError when the service is not registered here.
+   * @throws InvalidArgumentError when it has no TTL check.
+   */
+  async updateTtl(serviceId: string, status: CheckStatus, note: string | undefined): Promise<void> {
+    const local = this.services.get(serviceId);
+    if (!local) throw new NotFoundError(`service "${serviceId}" is not registered on this agent`);
+    const ttls = local.checks.filter((c) => c.def.kind === "ttl");
+    if (ttls.length === 0) throw new InvalidArgumentError("check", `service "${serviceId}" has no TTL check`);
+    local.heldByUser = status !== "passing";
+    for (const c of ttls) c.runner.update(status, note ?? "");
+    await Promise.all(ttls.map((c) => this.flush(c)));
+  }
+
+  /** Resolves once the check's latest result has reached the catalog. */
+  private async flush(check: LocalCheck): Promise<void> {
+    for (let i = 0; i < 100 && (check.syncing || check.latest !== check.sent) && !this.closed; i++) {
+      if (!check.syncing) await this.sync(check);
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** Deregisters a service this agent holds. Resolves false when it holds none by that ID. */
+  async deregister(serviceId: string, signal?: AbortSignal): Promise<boolean> {
+    const local = this.services.get(serviceId);
+    if (!local) return false;
+    this.services.delete(serviceId);
+    this.stop(local);
+    const result = await this.backend.propose({ op: "deregister", node: this.node.node, serviceId }, signal);
+    return result.ok;
+  }
+
+  /**
+   * After a restart, takes over the catalog's entries for this node that no
+   * live registration owns: TTL checks are re-armed (so they go critical unless
+   * the service registers again), other checks are marked critical because
+   * their definitions (URLs, functions) live in the program, not the catalog.
+   */
+  async adoptOrphans(records: { serviceId: string; checks: CheckRecord[] }[]): Promise<void> {
+    for (const { serviceId, checks } of records) {
+      if (this.services.has(serviceId)) continue;
+      for (const record of checks) {
+        if (record.type === "ttl" && record.ttlMs > 0) {
+          const def: CheckDefinition = {
+            kind: "ttl", ttlMs: record.ttlMs, id: record.checkId, name: record.name, notes: record.notes,
+            initialStatus: record.status, deregisterCriticalAfterMs: record.deregisterCriticalAfterMs, serviceId,
+          } as CheckDefinition;
+          const orphan = this.startCheck(def, { status: record.status, output: record.output });
+          // Only the TTL timer runs; a later register() of the same ID replaces it.
+          this.orphans.push(orphan);
+        } else if (record.status !== "critical") {
+          await this.backend.propose({
+            op: "check-update", node: this.node.node, checkId: record.checkId, status: "critical",
+            output: "agent restarted; register the service again to resume this check", nowMs: this.timers.nowMs(),
+          });
+        }
+      }
+    }
+  }
+
+  private orphans: LocalCheck[] = [];
+
+  private stop(local: LocalService): void {
+    local.heartbeat?.cancel();
+    local.heartbeat = undefined;
+    for (const c of local.checks) {
+      c.runner.stop();
+      c.reapTimer?.cancel();
+    }
+    // A registration replacing an orphaned TTL check takes over its ID.
+    const ids = new Set(local.checks.map((c) => c.def.id));
+    this.orphans = this.orphans.filter((o) => {
+      if (!ids.has(o.def.id)) return true;
+      o.runner.stop();
+      o.reapTimer?.cancel();
+      return false;
+    });
+  }
+
+  /** Stops every runner and timer. Catalog entries stay (see {@link LocalServices.deregisterAll}). */
+  close(): void {
+    this.closed = true;
+    for (const local of this.services.values()) this.stop(local);
+    for (const o of this.orphans) {
+      o.runner.stop();
+      o.reapTimer?.cancel();
+    }
+    this.orphans = [];
+  }
+
+  /** Deregisters every service this agent holds (graceful leave / shutdown). */
+  async deregisterAll(): Promise<void> {
+    for (const id of [...this.services.keys()]) await this.deregister(id);
+  }
+}
+
+function toCatalogCheck(def: CheckDefinition, initial: CheckResult): CatalogCheckInput {
+  return {
+    checkId: def.id,
+    name: def.name,
+    serviceId: def.serviceId,
+    status: initial.status,
+    output: initial.output,
+    notes: def.notes,
+    type: checkTypeOf(def),
+    intervalMs: "intervalMs" in def ? def.intervalMs : 0,
+    timeoutMs: "timeoutMs" in def ? def.timeoutMs : 0,
+    ttlMs: def.kind === "ttl" ? def.ttlMs : 0,
+    deregisterCriticalAfterMs: def.deregisterCriticalAfterMs,
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * Agent options: validation, defaults, and the environment variables the
+ * default agent reads.
+ *
+ * @module
+ */
+import { InvalidConfigError, NotSupportedError } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
+import { NAME_LENGTH_MAX } from "../util/limits.js";
+
+/** How the agent takes part in the cluster. */
+export type AgentMode = "dev" | "raft" | "gossip";
+
+/** Options of {@link Agent.start}. Every field is optional; see each for its default. */
+export interface AgentOptions {
+  /**
+   * `"dev"`: one node, the catalog kept in this process (in memory, or in `dataDir`).
+   * `"raft"`: servers replicate the catalog with Raft; `"gossip"`: no servers.
+   * `raft` and `gossip` are not built yet and throw {@link NotSupportedError}.
+   * @defaultValue "dev"
+   */
+  mode?: AgentMode;
+  /** Node name, unique in the datacenter. @defaultValue the host name plus the process id */
+  node?: string;
+  /** Datacenter name (letters, digits, `-`, `_`). @defaultValue "dc1" */
+  datacenter?: string;
+  /**
+   * Directory where the catalog and KV are persisted (write-ahead log + snapshots, fsync'd).
+   * Omit to keep everything in memory.
+   */
+  dataDir?: string;
+  /** Address this node advertises for its services when they give none. @defaultValue "127.0.0.1" */
+  advertise?: string;
+  /** Server role (raft mode). */
+  server?: boolean;
+  /** Servers to wait for before electing a leader (raft mode). */
+  bootstrapExpect?: number;
+  /** Gossip bind address `host:port` (raft and gossip modes). */
+  bind?: string;
+  /** Raft / forwarding RPC address `host:port` (raft mode). */
+  rpc?: string;
+  /** Addresses to join (raft and gossip modes). */
+  join?: string[];
+  /** Gossip encryption key, base64 of 32 bytes (raft and gossip modes). */
+  encrypt?: string;
+  /** Node metadata, served as DNS TXT records. */
+  meta?: Record<string, string>;
+  /** Where diagnostics go. @defaultValue silent */
+  logger?: Logger;
+  /**
+   * Entries between catalog snapshots when `dataDir` is set; the log before a
+   * snapshot is then deleted. @defaultValue 8192 (hashicorp/raft's SnapshotThreshold)
+   */
+  snapshotThreshold?: number;
+}
+
+/** {@link AgentOptions} with every default filled in. */
+export interface ResolvedAgentOptions {
+  mode: AgentMode;
+  node: string;
+  datacenter: string;
+  dataDir: string | undefined;
+  advertise: string;
+  server: boolean;
+  bootstrapExpect: number;
+  bind: string | undefined;
+  rpc: string | undefined;
+  join: string[];
+  encrypt: string | undefined;
+  meta: Record<string, string>;
+  logger: Logger | undefined;
+  snapshotThreshold: number;
+}
+
+const KNOWN_KEYS = new Set<keyof AgentOptions>([
+  "mode", "node", "datacenter", "dataDir", "advertise", "server", "bootstrapExpect", "bind", "rpc",
+  "join", "encrypt", "meta", "logger", "snapshotThreshold",
+]);
+
+const DATACENTER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const NODE_PATTERN = /^[A-Za-z0-9_.-]+$/;
+
+function stringField(o: Record<string, unknown>, field: string): string | undefined {
+  const v = o[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw new InvalidConfigError(field, `must be a string, got ${typeof v}`);
+  return v;
+}
+
+function defaultNodeName(): string {
+  const host = (process.env["HOSTNAME"] ?? "node").replace(/[^A-Za-z0-9_.-]/g, "-") || "node";
+  return `${host}-${process.pid}`;
+}
+
+/**
+ * Validates options and fills defaults.
+ * @throws InvalidConfigError naming the first bad field.
+ * @throws NotSupportedError for modes that are not built yet.
+ */
+export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
+  if (input === undefined) input = {};
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new InvalidConfigError("options", "must be an object");
+  }
+  const o = input as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN_KEYS.has(key as keyof AgentOptions)) throw new InvalidConfigError(key, "is not a known option");
+  }
+  const mode = stringField(o, "mode") ?? "dev";
+  if (mode !== "dev" && mode !== "raft" && mode !== "gossip") {
+    throw new InvalidConfigError("mode", `must be "dev", "raft" or "gossip", got "${mode}"`);
+  }
+  const node = stringField(o, "node") ?? defaultNodeName();
+  if (node.length === 0 || node.length > NAME_LENGTH_MAX || !NODE_PATTERN.test(node)) {
+    throw new InvalidConfigError("node", `must be 1-${NAME_LENGTH_MAX} characters of letters, digits, '.', '_' or '-'`);
+  }
+  const datacenter = stringField(o, "datacenter") ?? "dc1";
+  if (!DATACENTER_PATTERN.test(datacenter)) {
+    throw new InvalidConfigError("datacenter", "must be 1-64 characters of letters, digits, '_' or '-'");
+  }
+  const dataDir = stringField(o, "dataDir");
+  if (dataDir !== undefined && dataDir.length === 0) throw new InvalidConfigError("dataDir", "must not be empty");
+  const advertise = stringField(o, "advertise") ?? "127.0.0.1";
+  if (advertise.length === 0) throw new InvalidConfigError("advertise", "must not be empty");
+  const server = o["server"] ?? mode !== "gossip";
+  if (typeof server !== "boolean") throw new InvalidConfigError("server", "must be a boolean");
+  const bootstrapExpect = o["bootstrapExpect"] ?? 1;
+  if (typeof bootstrapExpect !== "number" || !Number.isInteger(bootstrapExpect) || bootstrapExpect < 1 || bootstrapExpect > 7) {
+    throw new InvalidConfigError("bootstrapExpect", "must be an integer from 1 to 7");
+  }
+  const bind = stringField(o, "bind");
+  const rpc = stringField(o, "rpc");
+  for (const [field, value] of [["bind", bind], ["rpc", rpc]] as const) {
+    if (value !== undefined) parseHostPort(value, field);
+  }
+  const joinRaw = o["join"] ?? [];
+  if (!Array.isArray(joinRaw) || joinRaw.some((a) => typeof a !== "string")) {
+    throw new InvalidConfigError("join", "must be an array of \"host:port\" strings");
+  }
+  joinRaw.forEach((a: string, i) => parseHostPort(a, `join[${i}]`));
+  const encrypt = stringField(o, "encrypt");
+  if (encrypt !== undefined && Buffer.from(encrypt, "base64").length !== 32) {
+    throw new InvalidConfigError("encrypt", "must be the base64 encoding of 32 bytes (see `disco keygen`)");
+  }
+  const meta = o["meta"] ?? {};
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta) || Object.values(meta).some((v) => typeof v !== "string")) {
+    throw new InvalidConfigError("meta", "must be an object of string values");
+  }
+  const logger = o["logger"];
+  if (logger !== undefined && (typeof logger !== "object" || logger === null ||
+      !["debug", "info", "warn", "error"].every((m) => typeof (logger as Record<string, unknown>)[m] === "function"))) {
+    throw new InvalidConfigError("logger", "must have debug, info, warn and error methods");
+  }
+  const snapshotThreshold = o["snapshotThreshold"] ?? 8192;
+  if (typeof snapshotThreshold !== "number" || !Number.isInteger(snapshotThreshold) || snapshotThreshold < 1) {
+    throw new InvalidConfigError("snapshotThreshold", "must be a positive integer");
+  }
+  if (mode !== "dev") {
+    throw new NotSupportedError(`mode "${mode}" (multi-node clusters: Raft and gossip layers are in progress)`);
+  }
+  return {
+    mode, node, datacenter, dataDir, advertise, server, bootstrapExpect, bind, rpc,
+    join: joinRaw as string[], encrypt, meta: { ...(meta as Record<string, string>) },
+    logger: logger as Logger | undefined, snapshotThreshold,
+  };
+}
+
+/** Splits `host:port` (IPv6 as `[::1]:8300`), validating the port. */
+export function parseHostPort(value: string, field: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new InvalidConfigError(field, `must be "host:port", got "${value}"`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/**
+ * Reads the default agent's options from the environment:
+ * DISCO_MODE, DISCO_NODE, DISCO_DATACENTER, DISCO_DATA_DIR, DISCO_ADVERTISE,
+ * DISCO_JOIN (comma-separated), DISCO_BIND, DISCO_RPC, DISCO_ENCRYPT,
+ * DISCO_SERVER (`true`/`false`), DISCO_BOOTSTRAP_EXPECT.
+ * With no DISCO_JOIN and no DISCO_MODE it is a single-node dev agent in memory.
+ */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentOptions {
+  const o: AgentOptions = {};
+  const join = env["DISCO_JOIN"]?.split(",").map((s) => s.trim()).filter(Boolean);
+  if (join && join.length > 0) {
+    o.join = join;
+    o.mode = "raft";
+  }
+  if (env["DISCO_MODE"]) o.mode = env["DISCO_MODE"] as AgentMode;
+  if (env["DISCO_NODE"]) o.node = env["DISCO_NODE"];
+  if (env["DISCO_DATACENTER"]) o.datacenter = env["DISCO_DATACENTER"];
+  if (env["DISCO_DATA_DIR"]) o.dataDir = env["DISCO_DATA_DIR"];
+  if (env["DISCO_ADVERTISE"]) o.advertise = env["DISCO_ADVERTISE"];
+  if (env["DISCO_BIND"]) o.bind = env["DISCO_BIND"];
+  if (env["DISCO_RPC"]) o.rpc = env["DISCO_RPC"];
+  if (env["DISCO_ENCRYPT"]) o.encrypt = env["DISCO_ENCRYPT"];
+  if (env["DISCO_SERVER"]) {
+    const v = env["DISCO_SERVER"].toLowerCase();
+    if (v !== "true" && v !== "false") throw new InvalidConfigError("DISCO_SERVER", `must be "true" or "false", got "${v}"`);
+    o.server = v === "true";
+  }
+  if (env["DISCO_BOOTSTRAP_EXPECT"]) {
+    const n = Number(env["DISCO_BOOTSTRAP_EXPECT"]);
+    if (!Number.isInteger(n)) throw new InvalidConfigError("DISCO_BOOTSTRAP_EXPECT", "must be an integer");
+    o.bootstrapExpect = n;
+  }
+  return o;
+}

@@ -1,0 +1,43 @@
+/**
+ * The catalog: Consul's nodes, services, checks, KV and sessions as a
+ * deterministic state machine, with per-scope indexes and blocking reads.
+ *
+ * @module
+ */
+export { Catalog, type CatalogOptions } from "./catalog.js";
+export {
+  CatalogState,
+  DEFAULT_DATACENTER,
+  type ApplyOutcome,
+  type ApplyResult,
+  type CatalogStateOptions,
+  type HealthQuery,
+  type ServiceNode,
+  type ServiceQuery,
+} from "./state.js";
+export { WatchHub, type WaitOptions } from "./watch.js";
+export { scopeKey, type WatchScope } from "./scope.js";
+export {
+  decodeCommand,
+  encodeCommand,
+  type CatalogCommand,
+  type CheckInput,
+  type CheckUpdateCommand,
+  type DeregisterCommand,
+  type KvDeleteCommand,
+  type KvSetCommand,
+  type KvTxnCommand,
+  type KvTxnOp,
+  type KvTxnVerb,
+  type NodeInput,
+  type RegisterCommand,
+  type ServiceInput,
+  type SessionCreateCommand,
+  type SessionDestroyCommand,
+  type SessionInput,
+} from "./commands.js";
+export type { KvTxnError, KvTxnOutcome } from "./kv-txn.js";
+export { SERF_HEALTH_CHECK } from "./apply-session.js";
+export { deriveNodeId } from "./apply-catalog.js";
+export * from "./limits.js";
+export type * from "./types.js";

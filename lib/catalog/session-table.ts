@@ -1,0 +1,54 @@
+/**
+ * The sessions table, indexed by ID and by node.
+ *
+ * @module
+ */
+import { compareStrings } from "./records.js";
+import type { SessionRecord } from "./types.js";
+
+/** Sessions, frozen and replaced rather than mutated. */
+export class SessionTable {
+  private readonly byId = new Map<string, SessionRecord>();
+  private readonly byNode = new Map<string, Set<string>>();
+
+  /** The session, or undefined. */
+  get(id: string): SessionRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Number of sessions. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Every session, sorted by ID. */
+  all(): SessionRecord[] {
+    return [...this.byId.values()].sort((a, b) => compareStrings(a.id, b.id));
+  }
+
+  /** Sessions tied to `node`, sorted by ID (the order invalidation runs in on every replica). */
+  onNode(node: string): SessionRecord[] {
+    const ids = this.byNode.get(node);
+    if (!ids) return [];
+    return [...ids].sort(compareStrings).map((id) => this.byId.get(id)!);
+  }
+
+  /** Stores a new session (the caller has checked the ID is free). */
+  put(s: SessionRecord): void {
+    Object.freeze(s.checks);
+    this.byId.set(s.id, Object.freeze(s));
+    let ids = this.byNode.get(s.node);
+    if (!ids) this.byNode.set(s.node, (ids = new Set()));
+    ids.add(s.id);
+  }
+
+  /** Removes a session. */
+  delete(id: string): void {
+    const s = this.byId.get(id);
+    if (!s) return;
+    this.byId.delete(id);
+    const ids = this.byNode.get(s.node);
+    ids?.delete(id);
+    if (ids?.size === 0) this.byNode.delete(s.node);
+  }
+}

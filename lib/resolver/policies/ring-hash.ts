@@ -1,0 +1,107 @@
+/**
+ * `ring-hash`: a ketama-style consistent-hash ring (Envoy `RING_HASH`, gRFC A42).
+ *
+ * Each usable instance owns `k` points, at murmur3("<node>/<id>_<i>"); a key
+ * goes to the owner of the first point at or after murmur3(key), wrapping
+ * round. Removing an instance moves only the keys it owned.
+ *
+ * Points per instance: the smallest power of two that makes the ring at least
+ * `ringSizeMin` entries (cut down to fit `ringSizeMax` when it must, one point
+ * per instance at the least). Being a power of two, `k` stays the same while
+ * the set size moves within a factor of two, so routine joins and leaves add
+ * or drop only the points of the instances concerned; and since an instance's
+ * points are a prefix of one sequence, a change of `k` adds or drops points
+ * rather than moving them. Weights are not used: every instance gets `k`.
+ *
+ * @module
+ */
+import type { Rng } from "../../util/rng.js";
+import { murmur3 } from "../hash.js";
+import type { EndpointView, Policy } from "./policy.js";
+
+/** 2^32: hashes are unsigned 32-bit; a keyless pick draws a point in [0, 2^32). */
+const HASH_SPACE = 0x1_0000_0000;
+
+/**
+ * Points each of `count` instances gets on a ring bounded by `ringSizeMin` and `ringSizeMax`.
+ * @returns at least 1.
+ */
+export function pointsPerInstance(count: number, ringSizeMin: number, ringSizeMax: number): number {
+  if (count <= 0) return 0;
+  let points = 1;
+  while (points * count < ringSizeMin) points *= 2;
+  if (points * count > ringSizeMax) points = Math.max(1, Math.floor(ringSizeMax / count));
+  return points;
+}
+
+/** Consistent hashing on a sorted ring of points. */
+export class RingHashPolicy implements Policy {
+  private readonly rng: Rng;
+  private readonly ringSizeMin: number;
+  private readonly ringSizeMax: number;
+  /** Point hashes, ascending. */
+  private hashes: Uint32Array = new Uint32Array(0);
+  /** Endpoint position owning each point. */
+  private owners: Int32Array = new Int32Array(0);
+
+  constructor(rng: Rng, ringSizeMin: number, ringSizeMax: number) {
+    this.rng = rng;
+    this.ringSizeMin = ringSizeMin;
+    this.ringSizeMax = ringSizeMax;
+  }
+
+  /** Entries on the ring now. */
+  get ringSize(): number {
+    return this.hashes.length;
+  }
+
+  rebuild(view: EndpointView): void {
+    const usable = view.usable;
+    const per = pointsPerInstance(usable.length, this.ringSizeMin, this.ringSizeMax);
+    const size = per * usable.length;
+    const hashes = new Uint32Array(size);
+    const owners = new Int32Array(size);
+    let p = 0;
+    for (let i = 0; i < usable.length; i++) {
+      const position = usable[i]!;
+      const key = view.keys[position]!;
+      for (let r = 0; r < per; r++) {
+        hashes[p] = murmur3(`${key}_${r}`);
+        owners[p] = position;
+        p++;
+      }
+    }
+    // Ties (rare) go to the instance whose key sorts first, so every client builds the same ring.
+    const order = Array.from({ length: size }, (_, i) => i);
+    order.sort((a, b) => hashes[a]! - hashes[b]! || compareKeys(view.keys[owners[a]!]!, view.keys[owners[b]!]!));
+    this.hashes = new Uint32Array(size);
+    this.owners = new Int32Array(size);
+    for (let i = 0; i < size; i++) {
+      this.hashes[i] = hashes[order[i]!]!;
+      this.owners[i] = owners[order[i]!]!;
+    }
+  }
+
+  pick(key: string | undefined): number {
+    return this.ownerOf(key === undefined ? this.rng.int(HASH_SPACE) : murmur3(key));
+  }
+
+  complete(): void {}
+
+  /** The owner of hash `h`: the first point at or after it, wrapping round. */
+  private ownerOf(h: number): number {
+    const hashes = this.hashes;
+    let lo = 0;
+    let hi = hashes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (hashes[mid]! < h) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.owners[lo === hashes.length ? 0 : lo]!;
+  }
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
