@@ -21,6 +21,8 @@ import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } fro
 import { Registration } from "./registration.js";
 import { parseServiceInput, type ServiceRegistration } from "./service-input.js";
 import { Sessions } from "./sessions.js";
+import { startHttpApi, type HttpApi } from "../api/http/server.js";
+import { readFileSync } from "node:fs";
 
 /** A cluster member, as `agent.members()` lists it. */
 export interface Member {
@@ -98,6 +100,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private readonly local: LocalServices;
   private readonly resolvers = new Set<Resolver>();
+  private http: HttpApi | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -153,11 +156,29 @@ export class Agent extends EventEmitter<AgentEvents> {
     const agent = new Agent(resolved, backend, timers, logger);
     try {
       await agent.registerNode();
+      await agent.startInterfaces();
     } catch (err) {
-      await backend.close();
+      await agent.close();
       throw err;
     }
     return agent;
+  }
+
+  /** Starts the HTTP API (and later DNS) when the options ask for them. */
+  private async startInterfaces(): Promise<void> {
+    const o = this.options;
+    if (o.http) {
+      this.http = await startHttpApi({
+        agent: this, backend: this.backend, local: this.local, timers: this.timers, rng: randomRng(),
+        logger: childLogger(this.logger, "http"), advertise: o.advertise, rpcAddress: this.raft.leader()!.address,
+        version: packageVersion(), ui: o.ui, metrics: { requests: 0, errors: 0, blockingQueriesActive: 0 },
+      }, o.http);
+    }
+  }
+
+  /** Where the HTTP API listens, when the `http` option is set. */
+  get httpAddress(): { host: string; port: number } | undefined {
+    return this.http?.address;
   }
 
   /** Registers this node with its serfHealth check, and takes over what a previous run left. */
@@ -266,6 +287,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.session.close();
       for (const r of this.resolvers) r.close();
       this.resolvers.clear();
+      await this.http?.close();
       await this.backend.close();
     })();
     return this.closing;
@@ -275,4 +297,12 @@ export class Agent extends EventEmitter<AgentEvents> {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+let cachedVersion: string | undefined;
+
+/** This package's version, read once from its package.json. */
+function packageVersion(): string {
+  cachedVersion ??= (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return cachedVersion;
 }

@@ -201,6 +201,23 @@ export class LocalServices {
     await Promise.all(ttls.map((c) => this.flush(c)));
   }
 
+  /**
+   * Sets one TTL check by its ID (the HTTP API's /v1/agent/check/pass|warn|fail|update).
+   * @throws NotFoundError for an unknown check; InvalidArgumentError when it is not a TTL check.
+   */
+  async updateCheck(checkId: string, status: CheckStatus, output: string | undefined): Promise<void> {
+    for (const local of this.services.values()) {
+      const check = local.checks.find((c) => c.def.id === checkId);
+      if (!check) continue;
+      if (check.def.kind !== "ttl") throw new InvalidArgumentError("check", `check "${checkId}" is not a TTL check`);
+      local.heldByUser = status !== "passing";
+      check.runner.update(status, output ?? "");
+      await this.flush(check);
+      return;
+    }
+    throw new NotFoundError(`check "${checkId}" is not registered on this agent`);
+  }
+
   /** Resolves once the check's latest result has reached the catalog. */
   private async flush(check: LocalCheck): Promise<void> {
     for (let i = 0; i < 100 && (check.syncing || check.latest !== check.sent) && !this.closed; i++) {

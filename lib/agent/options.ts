@@ -48,6 +48,17 @@ export interface AgentOptions {
   /** Where diagnostics go. @defaultValue silent */
   logger?: Logger;
   /**
+   * Serve Consul's HTTP API on `host:port` (port 0 picks a free one; see
+   * `agent.httpAddress`). Omit to serve none. `disco agent` uses 127.0.0.1:8500.
+   */
+  http?: string;
+  /** Serve DNS on `host:port` (UDP and TCP). Omit to serve none. `disco agent` uses 127.0.0.1:8600. */
+  dns?: string;
+  /** DNS domain. @defaultValue "disco." */
+  domain?: string;
+  /** Serve the web UI at /ui/ on the HTTP listener. @defaultValue false */
+  ui?: boolean;
+  /**
    * Entries between catalog snapshots when `dataDir` is set; the log before a
    * snapshot is then deleted. @defaultValue 8192 (hashicorp/raft's SnapshotThreshold)
    */
@@ -70,11 +81,15 @@ export interface ResolvedAgentOptions {
   meta: Record<string, string>;
   logger: Logger | undefined;
   snapshotThreshold: number;
+  http: { host: string; port: number } | undefined;
+  dns: { host: string; port: number } | undefined;
+  domain: string;
+  ui: boolean;
 }
 
 const KNOWN_KEYS = new Set<keyof AgentOptions>([
   "mode", "node", "datacenter", "dataDir", "advertise", "server", "bootstrapExpect", "bind", "rpc",
-  "join", "encrypt", "meta", "logger", "snapshotThreshold",
+  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui",
 ]);
 
 const DATACENTER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -155,13 +170,22 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   if (typeof snapshotThreshold !== "number" || !Number.isInteger(snapshotThreshold) || snapshotThreshold < 1) {
     throw new InvalidConfigError("snapshotThreshold", "must be a positive integer");
   }
+  const httpAddr = stringField(o, "http");
+  const http = httpAddr === undefined ? undefined : parseHostPort(httpAddr, "http");
+  const dnsAddr = stringField(o, "dns");
+  const dns = dnsAddr === undefined ? undefined : parseHostPort(dnsAddr, "dns");
+  let domain = stringField(o, "domain") ?? "disco.";
+  if (!domain.endsWith(".")) domain += ".";
+  if (!/^([A-Za-z0-9-]{1,63}\.)+$/.test(domain)) throw new InvalidConfigError("domain", `must be a DNS name such as "disco.", got "${domain}"`);
+  const ui = o["ui"] ?? false;
+  if (typeof ui !== "boolean") throw new InvalidConfigError("ui", "must be a boolean");
   if (mode !== "dev") {
     throw new NotSupportedError(`mode "${mode}" (multi-node clusters: Raft and gossip layers are in progress)`);
   }
   return {
     mode, node, datacenter, dataDir, advertise, server, bootstrapExpect, bind, rpc,
     join: joinRaw as string[], encrypt, meta: { ...(meta as Record<string, string>) },
-    logger: logger as Logger | undefined, snapshotThreshold,
+    logger: logger as Logger | undefined, snapshotThreshold, http, dns, domain: domain.toLowerCase(), ui,
   };
 }
 
@@ -177,7 +201,7 @@ export function parseHostPort(value: string, field: string): { host: string; por
  * Reads the default agent's options from the environment:
  * DISCO_MODE, DISCO_NODE, DISCO_DATACENTER, DISCO_DATA_DIR, DISCO_ADVERTISE,
  * DISCO_JOIN (comma-separated), DISCO_BIND, DISCO_RPC, DISCO_ENCRYPT,
- * DISCO_SERVER (`true`/`false`), DISCO_BOOTSTRAP_EXPECT.
+ * DISCO_SERVER (`true`/`false`), DISCO_BOOTSTRAP_EXPECT, DISCO_HTTP, DISCO_DNS.
  * With no DISCO_JOIN and no DISCO_MODE it is a single-node dev agent in memory.
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentOptions {
@@ -195,6 +219,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentOptio
   if (env["DISCO_BIND"]) o.bind = env["DISCO_BIND"];
   if (env["DISCO_RPC"]) o.rpc = env["DISCO_RPC"];
   if (env["DISCO_ENCRYPT"]) o.encrypt = env["DISCO_ENCRYPT"];
+  if (env["DISCO_HTTP"]) o.http = env["DISCO_HTTP"];
+  if (env["DISCO_DNS"]) o.dns = env["DISCO_DNS"];
   if (env["DISCO_SERVER"]) {
     const v = env["DISCO_SERVER"].toLowerCase();
     if (v !== "true" && v !== "false") throw new InvalidConfigError("DISCO_SERVER", `must be "true" or "false", got "${v}"`);

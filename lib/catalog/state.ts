@@ -72,7 +72,12 @@ function dispatch(st: Store, cmd: CatalogCommand, ch: Changes): ApplyResult {
  *
  * Contract for the driver: call {@link apply} with strictly increasing log
  * indexes; it never throws for a bad command (that is an error result which
- * changes nothing), only for a broken invariant. A command that changes nothing
+ * changes nothing), only for a broken invariant. Every scope answers index 1
+ * before its first change, so commands should start at log index 2 or later
+ * (Raft's first entry is its configuration; a single-node log should skip 1 too):
+ * a change at index 1 cannot be told apart from the empty state by index
+ * alone. The watch hub still wakes waiters on such a change, but a reader
+ * that read the empty state and starts waiting only after it would miss it. A command that changes nothing
  * moves no index and returns `touched: []`, so watchers sleep through
  * heartbeats and anti-entropy re-registrations.
  *

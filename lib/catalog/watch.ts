@@ -22,6 +22,9 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** The index every scope answers before it first changes (Consul never answers 0). */
+const FIRST_INDEX = 1;
+
 interface Waiter {
   readonly key: string;
   readonly scope: WatchScope;
@@ -92,7 +95,10 @@ export class WatchHub {
       let index = 0;
       for (const w of [...group]) {
         index ||= this.state.scopeIndex(w.scope);
-        if (index > w.minIndex) this.settle(w, index);
+        // Index 1 is also what every untouched scope answers, so a change applied
+        // at log index 1 cannot be told from "nothing yet" by comparing indexes:
+        // wake those waiters anyway (they get the same index and fresh data).
+        if (index > w.minIndex || index === FIRST_INDEX) this.settle(w, index);
       }
     }
   }

@@ -5,8 +5,14 @@
  *
  * @module
  */
-import { InvalidArgumentError, ValueTooLargeError } from "../util/errors.js";
-import { RECORD_DATA_BYTES_MAX, SNAPSHOT_DATA_BYTES_MAX, VOTE_LENGTH_MAX } from "./limits.js";
+import { InvalidArgumentError, InvalidConfigError, ValueTooLargeError } from "../util/errors.js";
+import {
+  RECORD_DATA_BYTES_MAX,
+  SNAPSHOT_DATA_BYTES_MAX,
+  SNAPSHOT_RETAIN_DEFAULT,
+  SNAPSHOT_RETAIN_MAX,
+  VOTE_LENGTH_MAX,
+} from "./limits.js";
 import type { HardState, LogRecord, SnapshotMeta } from "./types.js";
 
 /** Throws unless `value` is a safe integer ≥ `min`. */
@@ -60,4 +66,13 @@ export function checkSnapshot(meta: SnapshotMeta, data: Uint8Array): void {
   if (data.byteLength > SNAPSHOT_DATA_BYTES_MAX) {
     throw new ValueTooLargeError("snapshot data", data.byteLength, SNAPSHOT_DATA_BYTES_MAX);
   }
+}
+
+/** Resolves the snapshot stores' `retain` option (default {@link SNAPSHOT_RETAIN_DEFAULT}). */
+export function resolveRetain(retain: number | undefined): number {
+  const value = retain ?? SNAPSHOT_RETAIN_DEFAULT;
+  if (!Number.isSafeInteger(value) || value < 1 || value > SNAPSHOT_RETAIN_MAX) {
+    throw new InvalidConfigError("retain", `must be an integer from 1 to ${SNAPSHOT_RETAIN_MAX}`);
+  }
+  return value;
 }

@@ -94,7 +94,11 @@ export async function openFileLog(dir: string, options: FileLogOptions = {}): Pr
 /**
  * A {@link LogStore} on segment files. Appends made while a write is in
  * flight are queued and written together with one fsync (group commit).
- * Not safe to open twice on the same directory.
+ *
+ * Every record from `firstIndex()` on is held in memory (reads never touch
+ * the disk), so memory grows with the log until compaction: compact after
+ * each snapshot. Opening reads every segment whole. One process, one store
+ * per directory: nothing locks it against a second writer.
  */
 export class FileLogStore implements LogStore {
   private readonly queue: Op[] = [];

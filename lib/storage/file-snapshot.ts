@@ -6,10 +6,10 @@
 import { join } from "node:path";
 import { ClosedError, InvalidConfigError, StorageCorruptError } from "../util/errors.js";
 import { corrupt, removeTempFiles, writeFileAtomic } from "./atomic-file.js";
-import { checkSnapshot } from "./checks.js";
+import { checkSnapshot, resolveRetain } from "./checks.js";
 import { decodeFrameAt } from "./codec.js";
 import { nodeFsOps, type FsOps } from "./fs-ops.js";
-import { FRAME_HEADER_BYTES, SNAPSHOT_META_BYTES_MAX, SNAPSHOT_RETAIN_DEFAULT, SNAPSHOT_RETAIN_MAX } from "./limits.js";
+import { FRAME_HEADER_BYTES, SNAPSHOT_META_BYTES_MAX } from "./limits.js";
 import {
   compareSnapshots,
   decodeSnapshot,
@@ -26,7 +26,7 @@ export interface FileSnapshotOptions {
   /**
    * Snapshots kept; older ones are deleted after each save. Keeping two lets
    * a corrupt newest one fall back to the previous.
-   * @defaultValue 2 ({@link SNAPSHOT_RETAIN_DEFAULT}); from 1 to 100
+   * @defaultValue 2 (`SNAPSHOT_RETAIN_DEFAULT`); from 1 to 100 (`SNAPSHOT_RETAIN_MAX`)
    */
   retain?: number;
   /** Told when a corrupt snapshot is passed over. @defaultValue ignore */
@@ -35,15 +35,6 @@ export interface FileSnapshotOptions {
   fsync?: boolean;
   /** File-system calls, replaceable for tests. @defaultValue {@link nodeFsOps} */
   fsOps?: FsOps;
-}
-
-/** Checks `retain`, shared with the memory twin. */
-export function resolveRetain(retain: number | undefined): number {
-  const value = retain ?? SNAPSHOT_RETAIN_DEFAULT;
-  if (!Number.isSafeInteger(value) || value < 1 || value > SNAPSHOT_RETAIN_MAX) {
-    throw new InvalidConfigError("retain", `must be an integer from 1 to ${SNAPSHOT_RETAIN_MAX}`);
-  }
-  return value;
 }
 
 /** Opens (creating if needed) the snapshot directory `dir`; temp files left by a crash are removed. */

@@ -6,8 +6,7 @@
  */
 import { unpack } from "msgpackr";
 import { ClosedError } from "../util/errors.js";
-import { checkSnapshot } from "./checks.js";
-import { resolveRetain } from "./file-snapshot.js";
+import { checkSnapshot, resolveRetain } from "./checks.js";
 import { compareSnapshots, encodeSnapshotMeta } from "./snapshot-codec.js";
 import type { SnapshotMeta, SnapshotStore, StoredSnapshot } from "./types.js";
 

@@ -13,14 +13,14 @@ export const SEGMENT_SUFFIX = ".wal";
 /** Name of the file holding the log's first index after compaction. */
 export const LOG_START_FILE = "log.start";
 
-/** Digits of a segment name: enough for any safe integer index. */
-const SEGMENT_NAME_DIGITS = 20;
+/** Digits of an index in a file name: enough for any safe integer, so names sort as numbers. */
+export const INDEX_NAME_DIGITS = 20;
 
 const SEGMENT_NAME = /^(\d{20})\.wal$/;
 
 /** The file name of the segment whose first record is `base`. */
 export function segmentName(base: number): string {
-  return String(base).padStart(SEGMENT_NAME_DIGITS, "0") + SEGMENT_SUFFIX;
+  return String(base).padStart(INDEX_NAME_DIGITS, "0") + SEGMENT_SUFFIX;
 }
 
 /** The first index encoded in a segment file name, or undefined for any other name. */

@@ -69,7 +69,10 @@ function readRecordAt(buf: Uint8Array, offset: number, expected: number): { reco
 /**
  * Whether any byte position after `offset` starts a well-formed record that
  * could belong to this log (index in the range still possible). A torn write
- * leaves nothing valid behind it; a flipped bit in the middle does.
+ * leaves nothing valid behind it; a flipped bit in the middle does. (A record
+ * whose data embeds a byte-exact frame of this log, CRC and plausible index
+ * included, could make a torn tail look like corruption: then the open is
+ * refused rather than anything dropped, the safe side to err on.)
  */
 function goodRecordAfter(buf: Uint8Array, offset: number, expected: number): boolean {
   // A record after a bad one at `offset` is at least one minimal frame further on.

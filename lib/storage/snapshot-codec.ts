@@ -10,6 +10,7 @@ import { InvalidArgumentError, ValueTooLargeError } from "../util/errors.js";
 import { corrupt, readFrames } from "./atomic-file.js";
 import { frameHeader, plainView } from "./codec.js";
 import { FRAME_HEADER_BYTES, SNAPSHOT_DATA_BYTES_MAX, SNAPSHOT_META_BYTES_MAX } from "./limits.js";
+import { INDEX_NAME_DIGITS } from "./segment-files.js";
 import type { SnapshotMeta, StoredSnapshot } from "./types.js";
 
 /** Suffix of a snapshot file. */
@@ -19,7 +20,8 @@ const SNAPSHOT_NAME = /^(\d{20})-(\d{20})\.snap$/;
 
 /** File name of the snapshot at `index` taken in `term`. */
 export function snapshotName(index: number, term: number): string {
-  return `${String(index).padStart(20, "0")}-${String(term).padStart(20, "0")}${SNAPSHOT_SUFFIX}`;
+  const pad = (n: number): string => String(n).padStart(INDEX_NAME_DIGITS, "0");
+  return `${pad(index)}-${pad(term)}${SNAPSHOT_SUFFIX}`;
 }
 
 /** Index and term named by a snapshot file, or undefined for other names. */

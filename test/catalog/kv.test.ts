@@ -147,8 +147,9 @@ t.test("kv-txn: applies every op or none", async (t) => {
 
   const bad = l.apply(txn([
     { verb: "set", key: "c", value: v("3") },
-    { verb: "delete-tree", key: "" },
+    { verb: "delete", key: "b" },
     { verb: "check-index", key: "a", index: 1 },
+    { verb: "delete-tree", key: "" },
   ]));
   t.same(bad.result, { ok: true, value: { errors: [{ opIndex: 2, what: 'current modify index 2 of key "a" != 1' }] } });
   t.same(bad.touched, [], "a failed transaction changes nothing");

@@ -172,6 +172,17 @@ t.test("codec: decode(encode(msgs)) equals msgs (property)", async (t) => {
   t.pass("round trip held");
 });
 
+t.test("codec: messageBytes equals the encoded size of each message (property)", async (t) => {
+  // A one-message packet is [version, [msg]]: 3 bytes of headers around the message.
+  for (const msg of every) t.equal(messageBytes(msg), encodePacket([msg]).length - 3, msg.type);
+  fc.assert(
+    fc.property(arbMsg, (msg) => messageBytes(msg) === encodePacket([msg]).length - 3),
+    { seed: 5, numRuns: 1000 },
+  );
+  const big = { type: "user" as const, origin: "é".repeat(200), ltime: 2 ** 40, name: "x".repeat(100), payload: new Uint8Array(300) };
+  t.equal(messageBytes(big), encodePacket([big]).length - 3, "long strings, big numbers, bin16");
+});
+
 t.test("codec: any byte string decodes or raises Malformed/ProtocolError, never anything else (property)", async (t) => {
   const valid = encodePacket(every);
   const mutated = fc

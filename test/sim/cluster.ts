@@ -27,6 +27,8 @@ export interface SimOptions {
   diskMsMax: number;
   /** Take a snapshot every this many applied entries (per node). */
   snapshotEvery: number;
+  /** Fault injection for checker tests: answer reads from the local state machine, skipping ReadIndex. */
+  unsafeLocalReads?: boolean;
   raft: Partial<RaftOptions>;
 }
 
@@ -310,6 +312,11 @@ export class SimCluster {
   read(id: string, key: string, context: string, done: (r: { value: string | null; index?: number } | NotLeaderError) => void): void {
     const node = this.nodes.get(id)!;
     if (!node.core) return;
+    if (this.opts.unsafeLocalReads) {
+      const v = node.fsm.data.get(key);
+      this.q.after(0, () => done(v ? { value: v.value, index: v.index } : { value: null }));
+      return;
+    }
     node.reads.set(context, () => {
       const v = node.fsm.data.get(key);
       done(v ? { value: v.value, index: v.index } : { value: null });

@@ -33,6 +33,14 @@ if (replay !== undefined) {
       report(t, runSeed(seed));
     }
   });
+  t.test("sim: the checkers catch stale reads when reads skip ReadIndex (checker sensitivity, R22)", async (t) => {
+    let caught = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const r = runSeed(seed, { sim: { unsafeLocalReads: true } });
+      if (r.violations.some((v) => v.startsWith("linearizability"))) caught++;
+    }
+    t.ok(caught >= 1, `stale follower reads flagged in ${caught} of 6 runs`);
+  });
   t.test("sim: without pre-vote and check-quorum the cluster stays safe (R29 baseline)", async (t) => {
     for (const seed of [7, 8, 9]) report(t, runSeed(seed, { sim: { raft: { preVote: false, checkQuorum: false } } }));
   });

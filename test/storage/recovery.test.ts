@@ -173,3 +173,15 @@ t.test("recovery: files that are not segments are ignored", async (t) => {
   t.equal(log.lastIndex(), 2);
   await log.close();
 });
+
+t.test("recovery: a refused log is left exactly as found, torn tail included", async (t) => {
+  const dir = await tempDir(t);
+  const log = await openFileLog(dir, SMALL);
+  await log.append(records(1, 30, 1, 100));
+  await log.close();
+  const last = join(dir, segmentName(25));
+  await truncate(last, 124 + 50);
+  await unlink(join(dir, segmentName(9)));
+  await t.rejects(openFileLog(dir, SMALL), { name: "StorageCorruptError" });
+  t.equal((await stat(last)).size, 124 + 50, "the torn tail was not cut: the open was refused as a whole");
+});

@@ -1,0 +1,56 @@
+/**
+ * Blocking reads: `?index=N&wait=D` waits until the query's own index moves
+ * past N (or the wait ends), then answers with X-Consul-Index.
+ *
+ * @module
+ */
+import type { ServerResponse } from "node:http";
+import type { WatchScope } from "../../catalog/scope.js";
+import type { Consistency } from "../../agent/backend.js";
+import type { HttpApiContext } from "./context.js";
+import { HttpError } from "./errors.js";
+import { blockingParams, consulHeaders, flag, sendJson, type ApiRequest } from "./request.js";
+
+/** Refuses a `?dc=` naming another datacenter, as Consul does when it has no path there. */
+export function checkDatacenter(ctx: HttpApiContext, req: ApiRequest): void {
+  const dc = req.query.get("dc");
+  if (dc && dc !== ctx.agent.datacenter) throw new HttpError(500, "No path to datacenter");
+}
+
+/** The read consistency a request asks for. */
+export function consistencyOf(req: ApiRequest): Consistency {
+  if (flag(req.query, "consistent")) return "consistent";
+  if (flag(req.query, "stale")) return "stale";
+  return "default";
+}
+
+/**
+ * Waits as the blocking parameters ask, then returns the scope's index.
+ * The wait gets a random jitter of up to wait/16, as Consul adds, so many
+ * watchers do not all come back at once.
+ */
+export async function waitForScope(ctx: HttpApiContext, req: ApiRequest, scope: WatchScope): Promise<number> {
+  checkDatacenter(ctx, req);
+  const { index, waitMs } = blockingParams(req.query);
+  await ctx.backend.readBarrier(consistencyOf(req), req.signal);
+  const { catalog } = ctx.backend;
+  if (index > 0) {
+    const jitter = ctx.rng.int(Math.max(1, Math.floor(waitMs / 16)));
+    ctx.metrics.blockingQueriesActive++;
+    try {
+      await catalog.hub.wait(scope, index, { timeoutMs: waitMs + jitter, signal: req.signal });
+    } finally {
+      ctx.metrics.blockingQueriesActive--;
+    }
+  }
+  return catalog.state.scopeIndex(scope);
+}
+
+/** A blocking read answered with JSON. */
+export async function blockingJson(
+  ctx: HttpApiContext, req: ApiRequest, res: ServerResponse, scope: WatchScope, compute: () => unknown,
+): Promise<void> {
+  const index = await waitForScope(ctx, req, scope);
+  consulHeaders(res, index);
+  sendJson(res, 200, compute(), req.query.has("pretty"));
+}

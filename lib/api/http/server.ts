@@ -1,0 +1,90 @@
+/**
+ * The HTTP listener serving Consul's /v1 API (and the UI when enabled).
+ *
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { HttpApiContext } from "./context.js";
+import { toHttpError } from "./errors.js";
+import { sendText, type ApiRequest } from "./request.js";
+import { Router } from "./router.js";
+import { agentRoutes } from "./routes-agent.js";
+import { catalogRoutes } from "./routes-catalog.js";
+import { kvRoutes } from "./routes-kv.js";
+import { sessionRoutes } from "./routes-session.js";
+
+/** A running HTTP API. */
+export interface HttpApi {
+  /** Where it listens (the real port when 0 was asked). */
+  readonly address: { host: string; port: number };
+  /** Stops listening and ends open connections (blocking queries included). */
+  close(): Promise<void>;
+}
+
+/** Optional extra routes (the UI registers itself through this). */
+export type RouteExtender = (router: Router) => void;
+
+/**
+ * Starts the HTTP API on `host:port`.
+ * @internal Started by the agent when its `http` option is set.
+ */
+export async function startHttpApi(
+  ctx: HttpApiContext, listen: { host: string; port: number }, extend?: RouteExtender,
+): Promise<HttpApi> {
+  const router = new Router().add(...agentRoutes, ...catalogRoutes, ...kvRoutes, ...sessionRoutes);
+  extend?.(router);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => void handle(ctx, router, req, res));
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  // A bad client must never take the agent down.
+  server.on("clientError", (_err, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.unref();
+  const { port } = server.address() as AddressInfo;
+  return {
+    address: { host: listen.host, port },
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    }),
+  };
+}
+
+async function handle(ctx: HttpApiContext, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  ctx.metrics.requests++;
+  const aborter = new AbortController();
+  res.once("close", () => aborter.abort());
+  try {
+    const url = new URL(req.url ?? "/", "http://agent");
+    const match = router.match(req.method ?? "GET", url.pathname);
+    if (match === undefined) {
+      ctx.metrics.errors++;
+      return sendText(res, 404, `404 page not found: ${url.pathname}`);
+    }
+    if (match === "method") {
+      ctx.metrics.errors++;
+      return sendText(res, 405, `method ${req.method} not allowed`);
+    }
+    const apiReq: ApiRequest = {
+      method: req.method ?? "GET", path: url.pathname, query: url.searchParams, params: match.params,
+      raw: req, signal: aborter.signal,
+    };
+    await match.handler(ctx, apiReq, res);
+  } catch (err) {
+    ctx.metrics.errors++;
+    if (res.headersSent || res.destroyed) return;
+    const httpErr = toHttpError(err);
+    if (httpErr.status >= 500) ctx.logger.warn({ component: "http", err }, "request failed");
+    sendText(res, httpErr.status, httpErr.message);
+  }
+}
