@@ -51,9 +51,13 @@ export class ScopeIndexes {
 
   /** Records a change of a named scope at `index`; a retired name comes back to life. */
   bumpNamed(kind: NamedScopeKind, name: string, index: number): void {
-    const key = namedScopeKey(kind, name);
+    this.bumpKey(namedScopeKey(kind, name), index);
+  }
+
+  /** {@link bumpNamed} by scope key (see `namedScopeKey`). */
+  bumpKey(key: string, index: number): void {
     this.named.set(key, index);
-    this.retired.delete(key);
+    if (this.retired.size > 0) this.retired.delete(key);
   }
 
   /** Marks a named scope's object as gone; its entry is reaped once enough others are. */
@@ -119,7 +123,7 @@ export class Changes {
     const key = namedScopeKey(kind, name);
     if (this.scopes.has(key)) return;
     this.scopes.set(key, { kind, name });
-    this.indexes.bumpNamed(kind, name, this.index);
+    this.indexes.bumpKey(key, this.index);
   }
 
   /** Marks one KV key changed (its index lives on the entry or its tombstone). */

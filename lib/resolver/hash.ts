@@ -18,11 +18,21 @@ const C2 = 0x1b873593;
  */
 export function murmur3(text: string, seed = 0): number {
   let h = seed | 0;
+  const n = text.length;
+  let i = 0;
+  // Fast path: four ASCII characters are exactly one 4-byte block.
+  for (; i + 4 <= n; i += 4) {
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) break;
+    h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+  }
   let block = 0; // bytes gathered for the next 4-byte block, little-endian
   let filled = 0; // how many bytes `block` holds
-  let length = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
+  let length = i; // bytes hashed so far: the fast path's characters were one byte each
+  for (; i < n; i++) {
     let c = text.charCodeAt(i);
     let bytes: number; // up to four UTF-8 bytes, first byte lowest
     let count: number;
