@@ -10,7 +10,7 @@
  * the join, three kills, the stalled run and the lossy run in turn.
  *
  * Run: `npx tsx bench/index.ts gossip-sim`. Knobs: GOSSIP_SIM_N (members, default
- * 1000), GOSSIP_SIM_STALL_S (default 120), GOSSIP_SIM_LOSS_S (default 30),
+ * 1000), GOSSIP_SIM_STALL_S (default 60), GOSSIP_SIM_LOSS_S (default 20),
  * GOSSIP_SIM_SEED.
  */
 import type { BenchContext } from "./harness.js";
@@ -21,9 +21,9 @@ import type { MembershipConfigOptions } from "../lib/membership/config.js";
 
 const N = Number(process.env["GOSSIP_SIM_N"] ?? 1000);
 /** Simulated seconds of the stalled-members run (cheap: queues stay short). */
-const STALL_SECONDS = Number(process.env["GOSSIP_SIM_STALL_S"] ?? 120);
+const STALL_SECONDS = Number(process.env["GOSSIP_SIM_STALL_S"] ?? 60);
 /** Simulated seconds of the 10%-loss run (costly: gossip never goes quiet). */
-const LOSS_SECONDS = Number(process.env["GOSSIP_SIM_LOSS_S"] ?? 30);
+const LOSS_SECONDS = Number(process.env["GOSSIP_SIM_LOSS_S"] ?? 20);
 const SEED = Number(process.env["GOSSIP_SIM_SEED"] ?? 1);
 const PROBE_INTERVAL_MS = 1000;
 /** Stalled members add up to this much processing delay to each packet in and out. */

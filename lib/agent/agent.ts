@@ -15,6 +15,8 @@ import type { CommandBackend, Consistency } from "./backend.js";
 import { catalogFeed } from "./catalog-feed.js";
 import { Kv } from "./kv.js";
 import { LocalBackend } from "./local-backend.js";
+import { RaftBackend } from "./raft-backend.js";
+import { parseHostPort } from "./options.js";
 import { LocalServices } from "./local-services.js";
 import { Lock, type LockOptions } from "./lock.js";
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from "./options.js";
@@ -137,7 +139,12 @@ export class Agent extends EventEmitter<AgentEvents> {
       state: async (s) => state().checksInState(s),
     };
     const self = { node: options.node, address: options.rpc ?? `${options.advertise}:8300` };
-    this.raft = { leader: () => self, peers: () => [self] };
+    this.raft = backend instanceof RaftBackend
+      ? {
+        leader: () => (backend.raft.leader ? { node: backend.raft.leader, address: backend.raft.leader } : undefined),
+        peers: () => backend.raft.status().voters.map((v) => ({ node: v, address: v })),
+      }
+      : { leader: () => self, peers: () => [self] };
   }
 
   /**
@@ -149,13 +156,24 @@ export class Agent extends EventEmitter<AgentEvents> {
     const resolved = resolveAgentOptions(options);
     const logger = resolved.logger ?? silentLogger;
     const timers = realTimers((err) => logger.error({ component: "agent", err }, "timer callback threw"));
-    const backend = await LocalBackend.open({
-      datacenter: resolved.datacenter, timers, logger: childLogger(logger, "backend"),
-      dataDir: resolved.dataDir, snapshotThreshold: resolved.snapshotThreshold,
-    });
+    const backend = resolved.mode === "raft"
+      ? await RaftBackend.open({
+        datacenter: resolved.datacenter, rpc: parseHostPort(resolved.rpc!, "rpc"),
+        peers: [resolved.rpc!, ...resolved.join], dataDir: resolved.dataDir, timers, rng: randomRng(),
+        logger: childLogger(logger, "raft"), snapshotThreshold: resolved.snapshotThreshold,
+      })
+      : await LocalBackend.open({
+        datacenter: resolved.datacenter, timers, logger: childLogger(logger, "backend"),
+        dataDir: resolved.dataDir, snapshotThreshold: resolved.snapshotThreshold,
+      });
     const agent = new Agent(resolved, backend, timers, logger);
     try {
-      await agent.registerNode();
+      if (backend instanceof RaftBackend) {
+        // The cluster may not have a leader yet: register in the background, retrying.
+        agent.registerNodeInBackground();
+      } else {
+        await agent.registerNode();
+      }
       await agent.startInterfaces();
     } catch (err) {
       await agent.close();
@@ -170,7 +188,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (o.http) {
       this.http = await startHttpApi({
         agent: this, backend: this.backend, local: this.local, timers: this.timers, rng: randomRng(),
-        logger: childLogger(this.logger, "http"), advertise: o.advertise, rpcAddress: this.raft.leader()!.address,
+        logger: childLogger(this.logger, "http"), advertise: o.advertise, rpcAddress: this.options.rpc ?? `${o.advertise}:8300`,
         version: packageVersion(), ui: o.ui, metrics: { requests: 0, errors: 0, blockingQueriesActive: 0 },
       }, o.http);
     }
@@ -186,6 +204,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const o = this.options;
     await this.backend.propose({
       op: "register",
+      nowMs: this.timers.nowMs(),
       node: { node: o.node, address: o.advertise, datacenter: o.datacenter, meta: o.meta },
       checks: [{
         checkId: SERF_HEALTH_CHECK_ID, name: "Serf Health Status", status: "passing",
@@ -197,6 +216,17 @@ export class Agent extends EventEmitter<AgentEvents> {
       serviceId: s.id, checks: state.nodeChecks(o.node).filter((c) => c.serviceId === s.id),
     }));
     await this.local.adoptOrphans(leftovers);
+  }
+
+  private registerNodeInBackground(): void {
+    const attempt = (): void => {
+      if (this.closing) return;
+      this.registerNode().catch((err: unknown) => {
+        this.logger.warn({ component: "agent", err }, "node registration failed; retrying");
+        this.timers.after(1000, attempt);
+      });
+    };
+    attempt();
   }
 
   private assertOpen(): void {

@@ -22,6 +22,9 @@ import type { CommandBackend, Consistency } from "./backend.js";
 /** Dev mode writes every entry in term 1: there is no election. */
 const DEV_TERM = 1;
 
+/** Index of the first command of a new catalog (see {@link LocalBackend.open}). */
+const FIRST_INDEX = 2;
+
 /** Most commands written in one batch; bounds one write's size and latency. */
 const BATCH_COMMANDS_MAX = 1024;
 
@@ -68,12 +71,15 @@ export class LocalBackend implements CommandBackend {
    */
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
     const catalog = new Catalog({ datacenter: options.datacenter, timers: options.timers });
-    if (options.dataDir === undefined) return new LocalBackend(catalog, undefined, undefined, options, 1);
+    // Index 1 stands for "the empty catalog" (every scope reports at least 1),
+    // so the first real change is written at 2 and can be told apart from it.
+    if (options.dataDir === undefined) return new LocalBackend(catalog, undefined, undefined, options, FIRST_INDEX);
     await mkdir(options.dataDir, { recursive: true });
     const snapshots = await openFileSnapshotStore(join(options.dataDir, "snapshots"), {
       onWarning: (message: string) => options.logger.warn({ component: "storage" }, message),
     });
     const log = await openFileLog(join(options.dataDir, "log"));
+    if (log.lastIndex() === 0 && log.firstIndex() <= 1) await log.compactThrough(FIRST_INDEX - 1);
     let applied = 0;
     const latest = await snapshots.loadLatest();
     if (latest) {
@@ -88,7 +94,7 @@ export class LocalBackend implements CommandBackend {
       catalog.apply(i, decodeCommand(record.data));
       applied = i;
     }
-    const backend = new LocalBackend(catalog, log, snapshots, options, Math.max(applied, last) + 1);
+    const backend = new LocalBackend(catalog, log, snapshots, options, Math.max(applied + 1, last + 1, FIRST_INDEX));
     backend.lastSnapshotIndex = latest?.meta.index ?? 0;
     return backend;
   }

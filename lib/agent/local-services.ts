@@ -89,6 +89,7 @@ export class LocalServices {
     const checks: CatalogCheckInput[] = parsed.checks.map((def) => toCatalogCheck(def, initial(def)));
     const result = await this.backend.propose({
       op: "register",
+      nowMs: this.timers.nowMs(),
       node: this.nodeInput(),
       service: {
         id: parsed.id, service: parsed.name, tags: parsed.tags, address: parsed.address,
@@ -101,7 +102,7 @@ export class LocalServices {
       this.stop(previous);
       const kept = new Set(parsed.checks.map((c) => c.id));
       for (const old of previous.checks) {
-        if (!kept.has(old.def.id)) await this.backend.propose({ op: "deregister", node: this.node.node, checkId: old.def.id });
+        if (!kept.has(old.def.id)) await this.backend.propose({ op: "deregister", node: this.node.node, checkId: old.def.id, nowMs: this.timers.nowMs() });
       }
     }
     const local: LocalService = { parsed, checks: [], heartbeat: undefined, heldByUser: false };
@@ -232,7 +233,7 @@ export class LocalServices {
     if (!local) return false;
     this.services.delete(serviceId);
     this.stop(local);
-    const result = await this.backend.propose({ op: "deregister", node: this.node.node, serviceId }, signal);
+    const result = await this.backend.propose({ op: "deregister", node: this.node.node, serviceId, nowMs: this.timers.nowMs() }, signal);
     return result.ok;
   }
 

@@ -15,8 +15,9 @@ export type AgentMode = "dev" | "raft" | "gossip";
 export interface AgentOptions {
   /**
    * `"dev"`: one node, the catalog kept in this process (in memory, or in `dataDir`).
-   * `"raft"`: servers replicate the catalog with Raft; `"gossip"`: no servers.
-   * `raft` and `gossip` are not built yet and throw {@link NotSupportedError}.
+   * `"raft"`: servers replicate the catalog with Raft (today: server agents
+   * only, each given the other servers' RPC addresses in `join`);
+   * `"gossip"` (no servers) is not built yet and throws {@link NotSupportedError}.
    * @defaultValue "dev"
    */
   mode?: AgentMode;
@@ -39,7 +40,7 @@ export interface AgentOptions {
   bind?: string;
   /** Raft / forwarding RPC address `host:port` (raft mode). */
   rpc?: string;
-  /** Addresses to join (raft and gossip modes). */
+  /** Addresses to join. In raft mode today: every other server's RPC address. */
   join?: string[];
   /** Gossip encryption key, base64 of 32 bytes (raft and gossip modes). */
   encrypt?: string;
@@ -179,8 +180,14 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   if (!/^([A-Za-z0-9-]{1,63}\.)+$/.test(domain)) throw new InvalidConfigError("domain", `must be a DNS name such as "disco.", got "${domain}"`);
   const ui = o["ui"] ?? false;
   if (typeof ui !== "boolean") throw new InvalidConfigError("ui", "must be a boolean");
-  if (mode !== "dev") {
-    throw new NotSupportedError(`mode "${mode}" (multi-node clusters: Raft and gossip layers are in progress)`);
+  if (mode === "gossip") throw new NotSupportedError('mode "gossip" (the SWIM driver is in progress)');
+  if (mode === "raft") {
+    if (!server) throw new NotSupportedError("client agents in raft mode (they find servers through gossip, which is in progress)");
+    if (!rpc) throw new InvalidConfigError("rpc", "a raft server needs its RPC address, \"host:port\"");
+    if (parseHostPort(rpc, "rpc").port === 0) throw new InvalidConfigError("rpc", "a raft server's RPC port cannot be 0: peers must know it");
+    if (o["bootstrapExpect"] !== undefined && bootstrapExpect !== (joinRaw as string[]).length + 1) {
+      throw new InvalidConfigError("bootstrapExpect", `is ${bootstrapExpect}, but join names ${(joinRaw as string[]).length} other servers; without gossip, join must list every other server's RPC address`);
+    }
   }
   return {
     mode, node, datacenter, dataDir, advertise, server, bootstrapExpect, bind, rpc,

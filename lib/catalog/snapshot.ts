@@ -38,7 +38,9 @@ export interface SnapshotData {
   scopes: ScopeIndexesData;
 }
 
+/** "dcs" and the format version; a reader refuses any other. */
 const MAGIC = Uint8Array.of(0x64, 0x63, 0x73, 0x01);
+/** Magic (4 bytes) and CRC-32 (4 bytes) before the body. */
 const HEADER_BYTES = 8;
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 

@@ -50,12 +50,19 @@ export class AgentResponseError extends DiscoError {
   }
 }
 
+/** A command or feature the CLI knows but cannot do yet; printed as "disco X: not supported yet (why)". */
+export class NotSupportedYetError extends DiscoError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super("NOT_SUPPORTED", `not supported yet (${detail})`, options);
+  }
+}
+
 /**
  * The agent has no such endpoint (it answered "404 page not found"): the
  * feature is not built yet on the agent side.
  */
-export class EndpointMissingError extends DiscoError {
+export class EndpointMissingError extends NotSupportedYetError {
   constructor(method: string, path: string) {
-    super("NOT_SUPPORTED", `not supported yet (the agent has no ${method} ${path} endpoint)`);
+    super(`the agent has no ${method} ${path} endpoint`);
   }
 }

@@ -20,19 +20,37 @@ export function murmur3(text: string, seed = 0): number {
   let h = seed | 0;
   const n = text.length;
   let i = 0;
-  // Fast path: four ASCII characters are exactly one 4-byte block.
+  // Fast path, kept small so it inlines: four ASCII characters are one 4-byte block.
   for (; i + 4 <= n; i += 4) {
     const c0 = text.charCodeAt(i);
     const c1 = text.charCodeAt(i + 1);
     const c2 = text.charCodeAt(i + 2);
     const c3 = text.charCodeAt(i + 3);
-    if ((c0 | c1 | c2 | c3) >= 0x80) break;
+    if ((c0 | c1 | c2 | c3) >= 0x80) return murmur3Utf8(text, i, h);
     h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
   }
+  const rest = n - i;
+  if (rest > 0) {
+    const c0 = text.charCodeAt(i);
+    const c1 = rest > 1 ? text.charCodeAt(i + 1) : 0;
+    const c2 = rest > 2 ? text.charCodeAt(i + 2) : 0;
+    if ((c0 | c1 | c2) >= 0x80) return murmur3Utf8(text, i, h);
+    h ^= scramble(c0 | (c1 << 8) | (c2 << 16));
+  }
+  return fmix32(h ^ n);
+}
+
+/**
+ * The general path: continues a hash from character `from` (a block
+ * boundary; the `from` characters before it were ASCII, one byte each) with
+ * state `h`, encoding UTF-8 on the fly.
+ */
+function murmur3Utf8(text: string, from: number, h: number): number {
+  const n = text.length;
   let block = 0; // bytes gathered for the next 4-byte block, little-endian
   let filled = 0; // how many bytes `block` holds
-  let length = i; // bytes hashed so far: the fast path's characters were one byte each
-  for (; i < n; i++) {
+  let length = from;
+  for (let i = from; i < n; i++) {
     let c = text.charCodeAt(i);
     let bytes: number; // up to four UTF-8 bytes, first byte lowest
     let count: number;
@@ -75,8 +93,7 @@ export function murmur3(text: string, seed = 0): number {
     }
   }
   if (filled > 0) h ^= scramble(block);
-  h ^= length;
-  return fmix32(h) >>> 0;
+  return fmix32(h ^ length);
 }
 
 function scramble(k: number): number {
@@ -99,4 +116,16 @@ export function fmix32(h: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** 2^32, the size of the hash space. */
+const HASH_SPACE = 0x1_0000_0000;
+
+/**
+ * Maps a 32-bit hash onto [0, size) by scaling (Lemire's "fast range"):
+ * as uniform as `h % size` for a good hash, and much cheaper than a modulo
+ * of a number above 2^31, which JavaScript computes in floating point.
+ */
+export function hashToRange(h: number, size: number): number {
+  return Math.floor((h * size) / HASH_SPACE);
 }

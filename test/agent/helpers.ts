@@ -17,3 +17,15 @@ export async function tempDir(prefix: string): Promise<string> {
   const { join } = await import("node:path");
   return mkdtemp(join(tmpdir(), `disco-${prefix}-`));
 }
+
+/** Free TCP ports on 127.0.0.1 (bound to port 0, then released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const { createServer } = await import("node:net");
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<import("node:net").Server>((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as import("node:net").AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}

@@ -23,9 +23,13 @@ t.test("Agent.start: bad options are InvalidConfigError naming the field", async
   t.ok(new InvalidConfigError("x", "y") instanceof Error);
 });
 
-t.test("Agent.start: modes not built yet say so with a typed error", async (t) => {
-  await t.rejects(Agent.start({ mode: "raft", server: true, bootstrapExpect: 3 }), NotSupportedError);
+t.test("Agent.start: modes not built yet say so with a typed error; raft servers need their RPC address", async (t) => {
+  await t.rejects(Agent.start({ mode: "raft", server: false, rpc: "127.0.0.1:8300" }), NotSupportedError, "raft client agents need gossip");
   await t.rejects(Agent.start({ mode: "gossip" }), NotSupportedError);
+  await t.rejects(Agent.start({ mode: "raft", server: true, bootstrapExpect: 3 }), { name: "InvalidConfigError", field: "rpc" });
+  await t.rejects(Agent.start({ mode: "raft", server: true, rpc: "127.0.0.1:0" }), { name: "InvalidConfigError", field: "rpc" });
+  await t.rejects(Agent.start({ mode: "raft", server: true, rpc: "127.0.0.1:8300", join: ["127.0.0.1:8301"], bootstrapExpect: 3 }),
+    { name: "InvalidConfigError", field: "bootstrapExpect" });
 });
 
 t.test("register: bad input is InvalidArgumentError naming the field, and nothing is registered", async (t) => {

@@ -164,3 +164,17 @@ t.test("lock delays survive snapshot/restore and expired ones are swept", async 
   t.equal(l.state.lockDelayUntil("k0"), 0, "expired delays are swept once there are many");
   t.equal(l.state.lockDelayUntil("L"), 0);
 });
+
+t.test("locks held at snapshot time are still tied to their session after restore", async (t) => {
+  const l = cluster();
+  l.run(create({ id: "s", node: "n1", lockDelayMs: 2_000 }));
+  l.run(acquire("L", "s"));
+  const restored = new Log(CatalogState.restore(l.state.snapshot()));
+  restored.index = l.index;
+  t.equal(restored.state.kvGet("L")!.session, "s");
+  t.same(restored.run(acquire("L", "s")), { ok: true, value: true }, "the holder still holds it");
+  restored.run({ op: "check-update", node: "n1", checkId: "serfHealth", status: "critical", nowMs: 10 });
+  t.equal(restored.state.session("s"), undefined);
+  t.equal(restored.state.kvGet("L")!.session, undefined, "invalidation found the lock through the rebuilt index");
+  t.equal(restored.state.lockDelayUntil("L"), 2_010);
+});

@@ -76,7 +76,7 @@ export class SimCluster {
   /** term → leader id (≤ 1 leader per term). */
   readonly leaderOf = new Map<number, string>();
   violations: string[] = [];
-  stats = { messages: 0, dropped: 0, elections: 0, snapshotsSent: 0, crashes: 0, compactions: 0 };
+  stats = { messages: 0, dropped: 0, elections: 0, snapshotsSent: 0, crashes: 0, compactions: 0, confChanges: 0 };
   private readonly netRng: Rng;
   private readonly diskRng: Rng;
 

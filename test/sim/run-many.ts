@@ -14,7 +14,13 @@ let unknown = 0;
 let ops = 0;
 const started = Date.now();
 for (let seed = first; seed < first + count; seed++) {
-  const opts = seed % 4 === 0 ? { sim: { raft: { preVote: false, checkQuorum: false } } } : {};
+  // Every 4th seed runs without pre-vote/check-quorum; every 4th+1 with membership changes on 5 nodes.
+  const opts =
+    seed % 4 === 0
+      ? { sim: { raft: { preVote: false, checkQuorum: false } } }
+      : seed % 4 === 1
+        ? { membership: true, sim: { nodes: 5 } }
+        : {};
   const r = runSeed(seed, opts);
   ops += r.ops;
   if (r.linearizability === "unknown") unknown++;

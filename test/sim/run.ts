@@ -169,6 +169,26 @@ export function runSeed(seed: number, options: Partial<RunOptions> = {}): RunRes
       }
     } else if (kind === 6) {
       sim.heal();
+    } else if (kind === 8 && o.membership) {
+      // One-server membership change (thesis §4.1): remove a voter while ≥ 4 remain, else add one back.
+      const l = sim.leader();
+      const core = l ? sim.nodes.get(l)!.core : undefined;
+      if (core) {
+        const voters = core.status().voters;
+        const outside = ids.filter((id) => !voters.includes(id));
+        try {
+          if (voters.length >= 4 && (outside.length === 0 || faults.int(2) === 0)) {
+            core.proposeConfChange({ type: "remove", node: voters[faults.int(voters.length)]! });
+            sim.stats.confChanges++;
+          } else if (outside.length > 0) {
+            core.proposeConfChange({ type: "add", node: outside[faults.int(outside.length)]! });
+            sim.stats.confChanges++;
+          }
+          sim.pump(sim.nodes.get(l!)!);
+        } catch {
+          // a change is pending or the leader has not committed in its term: try again later
+        }
+      }
     } else if (kind === 7) {
       const l = sim.leader();
       const core = l ? sim.nodes.get(l)!.core : undefined;
@@ -204,14 +224,19 @@ export function runSeed(seed: number, options: Partial<RunOptions> = {}): RunRes
   const convergeBy = q.now + 5000;
   while (q.now < convergeBy) {
     q.runUntil(q.now + 100);
-    const applied = new Set(sim.ids.map((id) => sim.nodes.get(id)!.fsm.applied));
-    const commit = new Set(sim.ids.map((id) => sim.nodes.get(id)!.core!.status().commit));
+    const l = sim.leader();
+    const voters = l ? sim.nodes.get(l)!.core!.status().voters : sim.ids;
+    const applied = new Set(voters.map((id) => sim.nodes.get(id)!.fsm.applied));
+    const commit = new Set(voters.map((id) => sim.nodes.get(id)!.core!.status().commit));
     if (applied.size === 1 && commit.size === 1 && q.now > healedAt + o.livenessMs + o.opTimeoutMs) break;
   }
   violations.unshift(...sim.violations);
-  const digests = new Set(sim.ids.map((id) => sim.nodes.get(id)!.fsm.digest()));
+  // Removed nodes stop receiving the log; only the final voters must converge.
+  const finalLeader = sim.leader();
+  const members = finalLeader ? sim.nodes.get(finalLeader)!.core!.status().voters : sim.ids;
+  const digests = new Set(members.map((id) => sim.nodes.get(id)!.fsm.digest()));
   if (digests.size !== 1) violations.push("convergence: state machines differ after healing");
-  const applied = sim.ids.map((id) => sim.nodes.get(id)!.fsm.applied);
+  const applied = members.map((id) => sim.nodes.get(id)!.fsm.applied);
   if (new Set(applied).size !== 1) violations.push(`convergence: applied indexes differ: ${applied.join(",")}`);
 
   // Log matching (§5.3): same index and term ⇒ same entry, and identical prefixes.

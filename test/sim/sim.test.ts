@@ -15,7 +15,7 @@ function report(t: Test, r: RunResult): void {
   if (r.violations.length > 0) {
     t.fail(`seed ${r.seed} failed (replay with DISCO_SEED=${r.seed}):\n  ${r.violations.join("\n  ")}`);
   } else {
-    t.pass(`seed ${r.seed}: ${r.ops} ops (${r.pending} unknown), linearizability ${r.linearizability}, ${r.stats.elections} elections, ${r.stats.crashes} crashes, ${r.stats.snapshotsSent} snapshots sent`);
+    t.pass(`seed ${r.seed}: ${r.ops} ops (${r.pending} unknown), linearizability ${r.linearizability}, ${r.stats.elections} elections, ${r.stats.crashes} crashes, ${r.stats.snapshotsSent} snapshots sent, ${r.stats.confChanges} membership changes`);
   }
 }
 
@@ -40,6 +40,9 @@ if (replay !== undefined) {
       if (r.violations.some((v) => v.startsWith("linearizability"))) caught++;
     }
     t.ok(caught >= 1, `stale follower reads flagged in ${caught} of 6 runs`);
+  });
+  t.test("sim: single-server membership changes under faults stay safe (R34-R39, R47)", async (t) => {
+    for (const seed of [21, 22, 23, 24, 25, 26]) report(t, runSeed(seed, { membership: true, sim: { nodes: 5 } }));
   });
   t.test("sim: without pre-vote and check-quorum the cluster stays safe (R29 baseline)", async (t) => {
     for (const seed of [7, 8, 9]) report(t, runSeed(seed, { sim: { raft: { preVote: false, checkQuorum: false } } }));

@@ -4,8 +4,9 @@
  *
  * The UDP hot path: a datagram's bytes after the ID are the cache key (the
  * answer depends on nothing else but the transport), so a repeated query
- * costs a map lookup and a layout, with no parsing. The cache empties
- * whenever the source's index moves.
+ * costs a map lookup and a layout, with no parsing. Behind it, a cache keyed
+ * by the decoded question serves TCP and datagrams that differ only in bytes
+ * the answer does not depend on. Both empty whenever the source's index moves.
  *
  * @module
  */
@@ -55,8 +56,10 @@ function udpBudget(edns: Edns | undefined): number {
 export class DnsResponder {
   /** Live counters (read through the server's `stats()`, which copies them). */
   readonly stats: DnsStats = emptyStats();
-  private readonly udpCache = new BoundedCache();
-  private readonly tcpCache = new BoundedCache();
+  /** UDP datagram bytes after the ID → answer: the hot path, no decoding. */
+  private readonly exact = new BoundedCache();
+  /** Decoded query facts → answer: both transports, and UDP datagrams the exact cache has not seen. */
+  private readonly canonical = new BoundedCache();
   private readonly scratch = new Scratch();
   private index = Number.NaN;
 
@@ -67,17 +70,17 @@ export class DnsResponder {
     private readonly logger: Logger,
   ) {}
 
-  /** Entries cached per transport (for tests and diagnostics). */
-  cacheSize(): { udp: number; tcp: number } {
-    return { udp: this.udpCache.size, tcp: this.tcpCache.size };
+  /** Entries in the two caches (for tests and diagnostics). */
+  cacheSize(): { exact: number; canonical: number } {
+    return { exact: this.exact.size, canonical: this.canonical.size };
   }
 
   /** Empties the caches when the catalog has moved since they were filled. */
   private sync(): void {
     const index = this.source.index();
     if (index !== this.index) {
-      this.udpCache.clear();
-      this.tcpCache.clear();
+      this.exact.clear();
+      this.canonical.clear();
       this.index = index;
     }
   }
@@ -99,7 +102,7 @@ export class DnsResponder {
     if (opcodeOf(msg) !== 0) return this.headerOnly(id, msg.readUInt16BE(2), RCODE.NOTIMP);
     this.sync();
     const key = msg.toString("latin1", 2);
-    let prepared = this.udpCache.get(key);
+    let prepared = this.exact.get(key);
     if (prepared) {
       stats.cacheHits++;
     } else {
@@ -111,8 +114,8 @@ export class DnsResponder {
         this.logger.debug({ err: err.message }, "dns: malformed UDP query");
         return this.headerOnly(id, msg.readUInt16BE(2), RCODE.FORMERR);
       }
-      prepared = this.miss(query, "udp");
-      if (prepared.plan.rcode !== RCODE.SERVFAIL) this.udpCache.set(key, prepared);
+      prepared = this.lookup(query, "udp");
+      if (prepared.plan.rcode !== RCODE.SERVFAIL) this.exact.set(key, prepared);
     }
     return this.emit(prepared, id);
   }
@@ -122,16 +125,27 @@ export class DnsResponder {
     this.stats.queries++;
     this.stats.tcpQueries++;
     this.sync();
+    return this.emit(this.lookup(query, "tcp"), query.id);
+  }
+
+  /**
+   * The prepared answer for a decoded query, from the cache keyed by what the
+   * answer depends on: question bytes, RD/CD, EDNS version/DO, transport and
+   * UDP budget. Other bytes (an EDNS cookie that differs per client process,
+   * say) make different datagrams share an answer here.
+   */
+  private lookup(query: Query, transport: Transport): Prepared {
     const e = query.edns;
-    const key = `${query.question.toString("latin1")}|${query.flags & (FLAG.RD | FLAG.CD)}|${e ? `${e.version}/${e.dnssecOk ? 1 : 0}` : "-"}`;
-    let prepared = this.tcpCache.get(key);
+    const edns = e ? `${e.version}/${e.dnssecOk ? 1 : 0}/${transport === "udp" ? udpBudget(e) : 0}` : "-";
+    const key = `${transport}|${query.flags & (FLAG.RD | FLAG.CD)}|${edns}|${query.question.toString("latin1")}`;
+    let prepared = this.canonical.get(key);
     if (prepared) {
       this.stats.cacheHits++;
-    } else {
-      prepared = this.miss(query, "tcp");
-      if (prepared.plan.rcode !== RCODE.SERVFAIL) this.tcpCache.set(key, prepared);
+      return prepared;
     }
-    return this.emit(prepared, query.id);
+    prepared = this.miss(query, transport);
+    if (prepared.plan.rcode !== RCODE.SERVFAIL) this.canonical.set(key, prepared);
+    return prepared;
   }
 
   /** Counts and returns a header-only FORMERR/NOTIMP response. */

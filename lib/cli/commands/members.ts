@@ -5,7 +5,6 @@
  * @module
  */
 import type { Command } from "../command.js";
-import { encodePath } from "../client.js";
 import { UsageError } from "../errors.js";
 import { formatTable } from "../table.js";
 
@@ -92,7 +91,7 @@ export const joinCommand: Command = {
     let lastError: unknown;
     for (const addr of args) {
       try {
-        await api.request("PUT", `/v1/agent/join/${encodePath(addr)}`, { query: { wan: flags.bool("wan") } });
+        await api.request("PUT", `/v1/agent/join/${encodeURIComponent(addr)}`, { query: { wan: flags.bool("wan") } });
         joined++;
       } catch (err) {
         lastError = err;
@@ -129,7 +128,7 @@ export const forceLeaveCommand: Command = {
   flags: [{ name: "prune", kind: "bool", usage: "Removes the node from the member list entirely." }],
   async run({ flags, args, client }) {
     if (args.length !== 1) throw new UsageError("exactly one node name is required");
-    await client().request("PUT", `/v1/agent/force-leave/${encodePath(args[0]!)}`, { query: { prune: flags.bool("prune") } });
+    await client().request("PUT", `/v1/agent/force-leave/${encodeURIComponent(args[0]!)}`, { query: { prune: flags.bool("prune") } });
     return 0;
   },
 };

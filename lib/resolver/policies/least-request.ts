@@ -8,6 +8,7 @@
  * @module
  */
 import type { Rng } from "../../util/rng.js";
+import { ONE_DRAW_PAIR_SET_MAX } from "../limits.js";
 import type { EndpointView, Policy } from "./policy.js";
 
 /** Power-of-d-choices on in-flight requests. */
@@ -34,10 +35,18 @@ export class LeastRequestPolicy implements Policy {
     if (n === 1) return usable[0]!;
     const rng = this.rng;
     const inflight = this.inflight;
-    const first = rng.int(n);
-    // The second candidate is always another instance: with two instances,
-    // sampling with replacement would compare an instance with itself half the time.
-    let second = rng.int(n - 1);
+    // Two distinct candidates: with two instances, sampling with replacement
+    // would compare an instance with itself half the time.
+    let first: number;
+    let second: number;
+    if (n <= ONE_DRAW_PAIR_SET_MAX) {
+      const pair = rng.int(n * (n - 1));
+      first = Math.floor(pair / (n - 1));
+      second = pair - first * (n - 1);
+    } else {
+      first = rng.int(n);
+      second = rng.int(n - 1);
+    }
     if (second >= first) second++;
     let best = usable[first]!;
     let candidate = usable[second]!;

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Rng } from "../../util/rng.js";
-import { murmur3 } from "../hash.js";
+import { hashToRange, murmur3 } from "../hash.js";
 import type { EndpointView, Policy } from "./policy.js";
 
 /** Seed of the hash that gives an instance's permutation offset. */
@@ -61,7 +61,7 @@ export class MaglevPolicy implements Policy {
 
   pick(key: string | undefined): number {
     const m = this.tableSize;
-    return this.table[key === undefined ? this.rng.int(m) : murmur3(key) % m]!;
+    return this.table[key === undefined ? this.rng.int(m) : hashToRange(murmur3(key), m)]!;
   }
 
   complete(): void {}

@@ -16,7 +16,7 @@
  * @module
  */
 import type { Rng } from "../../util/rng.js";
-import { PEAK_EWMA_PENALTY } from "../limits.js";
+import { ONE_DRAW_PAIR_SET_MAX, PEAK_EWMA_PENALTY } from "../limits.js";
 import type { EndpointView, Policy } from "./policy.js";
 
 /** Power-of-two-choices on peak-EWMA latency × (in flight + 1). */
@@ -27,10 +27,10 @@ export class PeakEwmaPolicy implements Policy {
   private inflight: Float64Array = new Float64Array(0);
   /** Latency estimate (ms) per position; 0 = no history. */
   private estimate: Float64Array = new Float64Array(0);
-  /** When each estimate was last brought up to date (ms); NaN = never. */
+  /** When each estimate was last brought up to date (ms, the policy's clock). */
   private stamp: Float64Array = new Float64Array(0);
-  /** The latest completion time seen: the policy's "now". */
-  private nowMs = Number.NaN;
+  /** The latest completion time seen: the policy's "now" (0 until the first completion). */
+  private nowMs = 0;
 
   /** @param decayMs - time constant of the average (> 0). */
   constructor(rng: Rng, decayMs: number) {
@@ -43,7 +43,7 @@ export class PeakEwmaPolicy implements Policy {
     this.inflight = view.inflight;
     if (moved === null) return;
     const estimate = new Float64Array(moved.length);
-    const stamp = new Float64Array(moved.length).fill(Number.NaN);
+    const stamp = new Float64Array(moved.length).fill(this.nowMs);
     for (let i = 0; i < moved.length; i++) {
       const old = moved[i]!;
       if (old < 0) continue;
@@ -58,8 +58,16 @@ export class PeakEwmaPolicy implements Policy {
     const usable = this.usable;
     const n = usable.length;
     if (n === 1) return usable[0]!;
-    const first = this.rng.int(n);
-    let second = this.rng.int(n - 1);
+    let first: number;
+    let second: number;
+    if (n <= ONE_DRAW_PAIR_SET_MAX) {
+      const pair = this.rng.int(n * (n - 1));
+      first = Math.floor(pair / (n - 1));
+      second = pair - first * (n - 1);
+    } else {
+      first = this.rng.int(n);
+      second = this.rng.int(n - 1);
+    }
     if (second >= first) second++;
     const a = usable[first]!;
     const b = usable[second]!;
@@ -67,7 +75,7 @@ export class PeakEwmaPolicy implements Policy {
   }
 
   complete(index: number, latencyMs: number, nowMs: number): void {
-    if (!(nowMs <= this.nowMs)) this.nowMs = nowMs; // also replaces the initial NaN
+    if (nowMs > this.nowMs) this.nowMs = nowMs;
     if (latencyMs !== latencyMs) return;
     this.observe(index, latencyMs);
   }
@@ -80,7 +88,8 @@ export class PeakEwmaPolicy implements Policy {
 
   /** Finagle's `Cost.get()`: decay, then weigh by in-flight requests. */
   private load(index: number): number {
-    this.observe(index, 0);
+    // Already decayed to now (the common case between completions): skip the exp().
+    if (this.stamp[index] !== this.nowMs) this.observe(index, 0);
     const estimate = this.estimate[index]!;
     const pending = this.inflight[index]!;
     return estimate === 0 && pending !== 0 ? PEAK_EWMA_PENALTY + pending : estimate * (pending + 1);

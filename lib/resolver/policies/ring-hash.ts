@@ -23,6 +23,13 @@ import type { EndpointView, Policy } from "./policy.js";
 const HASH_SPACE = 0x1_0000_0000;
 
 /**
+ * Most bits of the bucket index over the ring: 2^16 buckets (256 KiB), enough
+ * for about one point per bucket up to the default maximum ring, and a short
+ * search per bucket beyond it.
+ */
+const BUCKET_BITS_MAX = 16;
+
+/**
  * Points each of `count` instances gets on a ring bounded by `ringSizeMin` and `ringSizeMax`.
  * @returns at least 1.
  */
@@ -43,6 +50,14 @@ export class RingHashPolicy implements Policy {
   private hashes: Uint32Array = new Uint32Array(0);
   /** Endpoint position owning each point. */
   private owners: Int32Array = new Int32Array(0);
+  /**
+   * First point of each bucket of the hash space (bucket = top bits of the
+   * hash), plus the ring size at the end: a lookup searches one bucket of
+   * about one point instead of the whole ring.
+   */
+  private buckets: Int32Array = new Int32Array(1);
+  /** Right shift that turns a hash into its bucket number. */
+  private bucketShift = 32;
 
   constructor(rng: Rng, ringSizeMin: number, ringSizeMax: number) {
     this.rng = rng;
@@ -80,6 +95,24 @@ export class RingHashPolicy implements Policy {
       this.hashes[i] = hashes[order[i]!]!;
       this.owners[i] = owners[order[i]!]!;
     }
+    this.indexBuckets();
+  }
+
+  private indexBuckets(): void {
+    const size = this.hashes.length;
+    let bits = 0;
+    while (bits < BUCKET_BITS_MAX && 1 << bits < size) bits++;
+    const count = 1 << bits;
+    const shift = 32 - bits;
+    const buckets = new Int32Array(count + 1);
+    let p = 0;
+    for (let b = 0; b < count; b++) {
+      while (p < size && this.hashes[p]! >>> shift < b) p++;
+      buckets[b] = p;
+    }
+    buckets[count] = size;
+    this.buckets = buckets;
+    this.bucketShift = shift;
   }
 
   pick(key: string | undefined): number {
@@ -91,8 +124,12 @@ export class RingHashPolicy implements Policy {
   /** The owner of hash `h`: the first point at or after it, wrapping round. */
   private ownerOf(h: number): number {
     const hashes = this.hashes;
-    let lo = 0;
-    let hi = hashes.length;
+    // bucketShift is 32 only for a one-point ring; JavaScript shifts by 32 mod 32, hence the guard.
+    const bucket = this.bucketShift === 32 ? 0 : h >>> this.bucketShift;
+    let lo = this.buckets[bucket]!;
+    let hi = this.buckets[bucket + 1]!;
+    // Every point in later buckets is above h, so when none in this bucket
+    // is at or above it, the answer is the next bucket's first point (hi).
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (hashes[mid]! < h) lo = mid + 1;

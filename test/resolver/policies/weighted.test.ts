@@ -49,3 +49,24 @@ t.test("weighted: instanceWeight treats negative and non-finite weights as 0", a
   t.equal(instanceWeight(inst(0, { weights: { passing: Infinity, warning: 1 } })), 0);
   t.equal(instanceWeight(inst(0, { status: "critical", weights: { passing: 5, warning: 2 } })), 2);
 });
+
+t.test("weighted: fractional or very large weights use the EDF heap and stay proportional", async (t) => {
+  const fractional = [0.5, 1.5, 3].map((w, n) => inst(n, { weights: { passing: w, warning: 1 } }));
+  const c1 = tally(makeResolver({ policy: "weighted" }, fractional).resolver, 5000);
+  t.ok(Math.abs((c1.get("i0") ?? 0) - 500) <= 2 && Math.abs((c1.get("i1") ?? 0) - 1500) <= 2 && Math.abs((c1.get("i2") ?? 0) - 3000) <= 2,
+    `0.5 : 1.5 : 3 → ${[...c1.values()].join(" : ")}`);
+  const large = [10_000, 10_001, 30_000].map((w, n) => inst(n, { weights: { passing: w, warning: 1 } }));
+  const c2 = tally(makeResolver({ policy: "weighted" }, large).resolver, 50_001);
+  t.ok(Math.abs((c2.get("i2") ?? 0) - 30_000) <= 2, `heavy instance ${c2.get("i2")} of 50,001`);
+});
+
+t.test("weighted: a precomputed period gives each instance exactly its weight per Σw picks, interleaved", async (t) => {
+  const set = [2, 4, 6].map((w, n) => inst(n, { weights: { passing: w, warning: 1 } }));
+  const { resolver } = makeResolver({ policy: "weighted" }, set, 9);
+  const period = Array.from({ length: 6 }, () => resolver.pick().id); // gcd 2: period 1 + 2 + 3
+  t.same([...period].sort(), ["i0", "i1", "i1", "i2", "i2", "i2"]);
+  t.same(Array.from({ length: 6 }, () => resolver.pick().id), period, "the period repeats");
+  let longestRun = 0;
+  for (let i = 0, run = 0; i < period.length; i++) longestRun = Math.max(longestRun, (run = period[i] === period[i - 1] ? run + 1 : 1));
+  t.ok(longestRun <= 2, `smooth: ${period.join(",")}`);
+});

@@ -1,0 +1,187 @@
+/**
+ * The raft-mode backend of a server agent: the catalog is the state machine
+ * of a Raft group of servers. Writes on a follower are forwarded to the
+ * leader over the RPC transport and retried across a leader change; reads
+ * wait for ReadIndex unless they ask for `stale`.
+ *
+ * @module
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { Catalog } from "../catalog/catalog.js";
+import { decodeCommand, encodeCommand, type CatalogCommand } from "../catalog/commands.js";
+import type { ApplyResult } from "../catalog/state.js";
+import { RaftNode } from "../raft/node.js";
+import type { Message } from "../raft/types.js";
+import {
+  openFileLog, openFileSnapshotStore, openFileStableStore, MemoryLogStore, MemorySnapshotStore, MemoryStableStore,
+} from "../storage/index.js";
+import type { LogStore, SnapshotStore, StableStore } from "../storage/types.js";
+import { TcpTransport, RemoteError } from "../transport/tcp.js";
+import { ClosedError, DiscoError, NoLeaderError, NotLeaderError, TimeoutError, throwIfAborted } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
+import type { Rng } from "../util/rng.js";
+import type { Timers } from "../util/timers.js";
+import type { CommandBackend, Consistency } from "./backend.js";
+
+/** How long a write or consistent read keeps retrying across leader changes before it fails. */
+const LEADER_WAIT_MS_MAX = 15_000;
+
+/** Pause between retries while no leader is known. */
+const RETRY_PAUSE_MS = 50;
+
+/** Wire shapes on the RPC transport. */
+type RpcMessage = { t: "raft"; m: Message };
+type RpcRequest = { t: "propose"; c: Uint8Array };
+
+/** Options of {@link RaftBackend.open}. */
+export interface RaftBackendOptions {
+  datacenter: string;
+  /** This server's RPC address (listen and advertise), `host:port`; port 0 is not allowed (peers must know it). */
+  rpc: { host: string; port: number };
+  /** Every voter's RPC address, this one included. */
+  peers: string[];
+  dataDir: string | undefined;
+  timers: Timers;
+  rng: Rng;
+  logger: Logger;
+  snapshotThreshold: number;
+  /** Raft tick. @defaultValue 50 */
+  tickMs?: number;
+}
+
+/** A {@link CommandBackend} replicated with Raft. */
+export class RaftBackend implements CommandBackend {
+  readonly catalog: Catalog;
+  private closed = false;
+
+  private constructor(
+    catalog: Catalog,
+    private readonly node: RaftNode,
+    private readonly transport: TcpTransport,
+    private readonly stores: { log: LogStore; stable: StableStore; snapshots: SnapshotStore },
+    private readonly o: RaftBackendOptions,
+  ) {
+    this.catalog = catalog;
+  }
+
+  /** Opens storage, starts the RPC listener and the Raft node. */
+  static async open(o: RaftBackendOptions): Promise<RaftBackend> {
+    const catalog = new Catalog({ datacenter: o.datacenter, timers: o.timers });
+    let stores: { log: LogStore; stable: StableStore; snapshots: SnapshotStore };
+    if (o.dataDir) {
+      const dir = join(o.dataDir, "raft");
+      await mkdir(dir, { recursive: true });
+      const onWarning = (message: string): void => o.logger.warn({ component: "storage" }, message);
+      stores = {
+        log: await openFileLog(join(dir, "log"), { onWarning }),
+        stable: await openFileStableStore(join(dir, "stable")),
+        snapshots: await openFileSnapshotStore(join(dir, "snapshots"), { onWarning }),
+      };
+    } else {
+      stores = { log: new MemoryLogStore(), stable: new MemoryStableStore(), snapshots: new MemorySnapshotStore() };
+    }
+    const self = `${o.rpc.host}:${o.rpc.port}`;
+    // The transport exists before the node; messages that arrive in between are dropped (Raft retransmits).
+    let node: RaftNode | undefined;
+    let backend: RaftBackend | undefined;
+    const transport = await TcpTransport.listen({
+      host: o.rpc.host, port: o.rpc.port, advertise: self, logger: o.logger,
+      onMessage: (_from, body) => {
+        const msg = body as RpcMessage;
+        if (msg && msg.t === "raft" && typeof msg.m === "object") node?.step(msg.m);
+      },
+      onRequest: async (_from, body) => {
+        const req = body as RpcRequest;
+        if (!backend || req?.t !== "propose" || !(req.c instanceof Uint8Array)) throw new ClosedError("server");
+        return backend.proposeLocally(req.c);
+      },
+    });
+    try {
+      node = await RaftNode.start({
+        id: self, peers: o.peers, log: stores.log, stable: stores.stable, snapshots: stores.snapshots,
+        fsm: {
+          apply: (index, data) => catalog.apply(index, decodeCommand(data)),
+          snapshot: () => catalog.state.snapshot(),
+          restore: (data) => catalog.restore(data),
+        },
+        send: (to, m) => void transport.send(to, { t: "raft", m } satisfies RpcMessage),
+        timers: o.timers, rng: o.rng, logger: o.logger, tickMs: o.tickMs, snapshotThreshold: o.snapshotThreshold,
+        onLeaderChange: (leader, term) => o.logger.info({ component: "raft", leader, term }, "leader changed"),
+      });
+    } catch (err) {
+      await transport.close();
+      throw err;
+    }
+    backend = new RaftBackend(catalog, node, transport, stores, o);
+    return backend;
+  }
+
+  /** The Raft node (leader, peers, status). */
+  get raft(): RaftNode {
+    return this.node;
+  }
+
+  /** The RPC transport (tests use its filter to cut a server off). */
+  get rpc(): TcpTransport {
+    return this.transport;
+  }
+
+  private async proposeLocally(encoded: Uint8Array): Promise<ApplyResult> {
+    if (!this.node.isLeader) throw new NotLeaderError(this.node.leader || undefined);
+    return (await this.node.propose(encoded)) as ApplyResult;
+  }
+
+  async propose(command: CatalogCommand, signal?: AbortSignal): Promise<ApplyResult> {
+    const encoded = encodeCommand(command);
+    const deadline = this.o.timers.nowMs() + LEADER_WAIT_MS_MAX;
+    for (;;) {
+      if (this.closed) throw new ClosedError("agent");
+      throwIfAborted(signal);
+      const leader = this.node.leader;
+      try {
+        if (!leader) throw new NoLeaderError();
+        if (leader === this.transport.address) return await this.proposeLocally(encoded);
+        return (await this.transport.request(leader, { t: "propose", c: encoded } satisfies RpcRequest, { signal, timeoutMs: 5000 })) as ApplyResult;
+      } catch (err) {
+        // Retry only what surely did not apply: no leader, or the leader we asked was not (or no longer) it.
+        const code = err instanceof DiscoError ? err.code : undefined;
+        const retry = code === "NO_LEADER" || code === "NOT_LEADER" || code === "CLOSED" ||
+          (err instanceof TimeoutError && this.node.leader !== leader && !(err instanceof RemoteError));
+        if (!retry || this.o.timers.nowMs() > deadline) throw err;
+        await pause(this.o.timers, RETRY_PAUSE_MS);
+      }
+    }
+  }
+
+  async readBarrier(consistency: Consistency, signal?: AbortSignal): Promise<void> {
+    if (consistency === "stale") return;
+    const deadline = this.o.timers.nowMs() + LEADER_WAIT_MS_MAX;
+    for (;;) {
+      throwIfAborted(signal);
+      try {
+        await this.node.readIndex({ signal, timeoutMs: 3000 });
+        return;
+      } catch (err) {
+        const code = err instanceof DiscoError ? err.code : undefined;
+        if ((code !== "NO_LEADER" && code !== "TIMEOUT") || this.o.timers.nowMs() > deadline) throw err;
+        await pause(this.o.timers, RETRY_PAUSE_MS);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.node.close();
+    await this.transport.close();
+    this.catalog.close();
+    await this.stores.log.close();
+    await this.stores.stable.close();
+    await this.stores.snapshots.close();
+  }
+}
+
+function pause(timers: Timers, ms: number): Promise<void> {
+  return new Promise((resolve) => timers.after(ms, resolve));
+}

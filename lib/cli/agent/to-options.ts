@@ -1,0 +1,105 @@
+/**
+ * Consul-style agent settings turned into {@link AgentOptions}. Which mode a
+ * command line means follows Consul: `-dev`, or `-server` with `-bootstrap`
+ * (or `-bootstrap-expect=1`) and nothing to join, is one node on its own
+ * (mode "dev", persisted when not `-dev`); anything else is a cluster
+ * (mode "raft"), which Agent.start refuses until the Raft layer lands.
+ *
+ * @module
+ */
+import type { AgentOptions } from "../../agent/options.js";
+import { InvalidConfigError, NotSupportedError } from "../../util/errors.js";
+import type { AgentSettings } from "./settings.js";
+
+/** Consul's default ports (DESIGN.md, "Ports for `disco agent`"). */
+export const DEFAULT_PORTS = { http: 8500, dns: 8600, serfLan: 8301, serfWan: 8302, server: 8300 } as const;
+
+/** Where HTTP and DNS listen unless -client says otherwise (Consul's default: loopback only). */
+export const DEFAULT_CLIENT_ADDR = "127.0.0.1";
+
+/** What the banner needs to know beyond the options. */
+export interface AgentPlan {
+  options: AgentOptions;
+  /** The client address HTTP and DNS listen on. */
+  clientAddr: string;
+  ports: { http: number; dns: number; serfLan: number; serfWan: number; server: number };
+  bootstrap: boolean;
+  /** When the settings ask for a cluster: which of them does (for the "not supported" message). */
+  clusterReason: string | undefined;
+}
+
+/** `host:port`, bracketing IPv6 hosts. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function isWildcard(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "[::]";
+}
+
+/** A join address without a port gets the LAN gossip port, as in Consul. */
+function withGossipPort(addr: string, port: number): string {
+  return /:\d+$/.test(addr) && !/^[^[]*:[^\]]*:/.test(addr) ? addr : joinHostPort(addr, port);
+}
+
+function checkPort(port: number, field: string, allowNegative: boolean): void {
+  if (port > 65535 || (!allowNegative && port < 0)) {
+    throw new InvalidConfigError(field, `must be ${allowNegative ? "-1 (off) or " : ""}0-65535, got ${port}`);
+  }
+}
+
+/**
+ * Builds the agent options (logger excluded).
+ * @throws InvalidConfigError naming the setting: conflicting bootstrap flags,
+ *   a missing -data-dir outside -dev, a port out of range.
+ */
+export function toAgentOptions(s: AgentSettings): AgentPlan {
+  const dev = s.dev ?? false;
+  const server = s.server ?? false;
+  const bootstrap = s.bootstrap ?? false;
+  if (bootstrap && s.bootstrapExpect !== undefined) {
+    throw new InvalidConfigError("bootstrap-expect", "-bootstrap and -bootstrap-expect cannot be used together");
+  }
+  if (s.bootstrapExpect !== undefined && s.bootstrapExpect < 1) throw new InvalidConfigError("bootstrap-expect", "must be at least 1");
+  if (!dev && !s.dataDir) throw new InvalidConfigError("data-dir", "is required unless -dev (it holds the catalog and KV)");
+  const ports = { ...DEFAULT_PORTS, ...Object.fromEntries(Object.entries(s.ports).filter(([, v]) => v !== undefined)) };
+  checkPort(ports.http, "http-port", true);
+  checkPort(ports.dns, "dns-port", true);
+  checkPort(ports.serfLan, "serf-lan-port", false);
+  checkPort(ports.serfWan, "serf-wan-port", false);
+  checkPort(ports.server, "server-port", false);
+  const joins = [...s.join, ...s.retryJoin].map((a) => {
+    if (a.includes("provider=")) throw new NotSupportedError(`cloud auto-join ("${a}")`);
+    return withGossipPort(a, ports.serfLan);
+  });
+  const single = joins.length === 0 && (dev || (server && (bootstrap || s.bootstrapExpect === 1)));
+  const clusterReason = single ? undefined
+    : joins.length > 0 ? "-join/-retry-join"
+    : (s.bootstrapExpect ?? 1) > 1 ? `-bootstrap-expect=${s.bootstrapExpect}`
+    : server ? "-server without -bootstrap"
+    : "a client agent (neither -server nor -dev)";
+  const clientAddr = (s.clientAddr ?? DEFAULT_CLIENT_ADDR).trim().split(/\s+/)[0] || DEFAULT_CLIENT_ADDR;
+  const bindHost = s.bindAddr;
+  const gossipGiven = bindHost !== undefined || s.ports.serfLan !== undefined || s.ports.server !== undefined;
+  const advertise = s.advertiseAddr ?? (bindHost !== undefined && !isWildcard(bindHost) ? bindHost : undefined);
+  const options: AgentOptions = {
+    mode: single ? "dev" : "raft",
+    server: single ? true : server,
+    ...(single ? {} : { join: joins, ...(s.bootstrapExpect !== undefined ? { bootstrapExpect: s.bootstrapExpect } : {}) }),
+    ...(s.node !== undefined ? { node: s.node } : {}),
+    ...(s.datacenter !== undefined ? { datacenter: s.datacenter } : {}),
+    ...(!dev && s.dataDir ? { dataDir: s.dataDir } : {}),
+    ...(advertise !== undefined ? { advertise } : {}),
+    ...(gossipGiven ? {
+      bind: joinHostPort(bindHost ?? "0.0.0.0", ports.serfLan),
+      rpc: joinHostPort(advertise ?? bindHost ?? "0.0.0.0", ports.server),
+    } : {}),
+    ...(s.encrypt !== undefined ? { encrypt: s.encrypt } : {}),
+    ...(Object.keys(s.nodeMeta).length > 0 ? { meta: { ...s.nodeMeta } } : {}),
+    ...(ports.http >= 0 ? { http: joinHostPort(clientAddr, ports.http) } : {}),
+    ...(ports.dns >= 0 ? { dns: joinHostPort(clientAddr, ports.dns) } : {}),
+    ...(s.domain !== undefined ? { domain: s.domain } : {}),
+    ui: s.ui ?? false,
+  };
+  return { options, clientAddr, ports, bootstrap: single, clusterReason };
+}

@@ -1,0 +1,61 @@
+import t from "tap";
+import { Agent } from "../../lib/index.js";
+import { freePorts, tempDir, waitFor } from "./helpers.js";
+
+async function cluster(t: Tap.Test, size: number, dataDirs = false): Promise<{ agents: Agent[]; addrs: string[]; start: (i: number) => Promise<Agent> }> {
+  const ports = await freePorts(size);
+  const addrs = ports.map((p) => `127.0.0.1:${p}`);
+  const dirs = dataDirs ? await Promise.all(addrs.map((_, i) => tempDir(`raft${i}`))) : [];
+  const agents: Agent[] = [];
+  const start = async (i: number): Promise<Agent> => {
+    const agent = await Agent.start({
+      mode: "raft", server: true, node: `s${i}`, rpc: addrs[i], join: addrs.filter((_, j) => j !== i),
+      bootstrapExpect: size, dataDir: dirs[i],
+    });
+    agents[i] = agent;
+    return agent;
+  };
+  await Promise.all(addrs.map((_, i) => start(i)));
+  t.teardown(() => Promise.all(agents.map((a) => a.close())));
+  // The library never holds the event loop; the test does while the cluster runs.
+  const keepAlive = setInterval(() => {}, 1000);
+  t.teardown(() => clearInterval(keepAlive));
+  return { agents, addrs, start };
+}
+
+t.test("raft: three servers elect one leader and replicate KV and registrations to every replica", async (t) => {
+  const { agents } = await cluster(t, 3);
+  await waitFor(() => agents.every((a) => a.raft.leader() !== undefined) &&
+    new Set(agents.map((a) => a.raft.leader()!.address)).size === 1, 10_000, "one agreed leader");
+  t.equal(agents[0]!.raft.peers().length, 3);
+  for (let i = 0; i < 3; i++) t.equal(await agents[i]!.kv.put(`from/${i}`, `v${i}`), true, `write through server ${i}`);
+  for (const a of agents) {
+    t.same((await a.kv.list("from/")).map((p) => p.value.toString()), ["v0", "v1", "v2"], `${a.node} reads all writes (default consistency)`);
+  }
+  await agents[1]!.register({ name: "api", port: 9000, check: { ttl: "10s" } });
+  const api = agents[2]!.discover("api");
+  await api.ready();
+  t.match(api.pick(), { node: "s1", port: 9000 }, "a registration on one server is discovered through another");
+  api.close();
+  const stale = await agents[2]!.kv.get("from/0", { consistency: "stale" });
+  t.equal(stale?.value.toString(), "v0");
+});
+
+t.test("raft: the cluster survives the leader's loss and a restarted server catches up from its data dir", async (t) => {
+  const { agents, start } = await cluster(t, 3, true);
+  await waitFor(() => agents.every((a) => a.raft.leader() !== undefined), 10_000, "a leader");
+  for (let i = 0; i < 20; i++) await agents[0]!.kv.put(`k/${i}`, `v${i}`);
+  const leaderAddr = agents[0]!.raft.leader()!.address;
+  const li = agents.findIndex((a) => (a as unknown as { options: { rpc: string } }).options.rpc === leaderAddr);
+  t.ok(li >= 0, "found the leader");
+  await agents[li]!.close();
+  const survivors = agents.filter((_, i) => i !== li);
+  await waitFor(() => survivors.every((a) => {
+    const l = a.raft.leader();
+    return l !== undefined && l.address !== leaderAddr;
+  }), 10_000, "a new leader among the survivors");
+  t.equal(await survivors[0]!.kv.put("after", "failover"), true, "writes succeed after failover");
+  const back = await start(li);
+  await waitFor(async () => (await back.kv.get("after", { consistency: "stale" }))?.value.toString() === "failover", 10_000, "the restarted server to catch up");
+  t.equal((await back.kv.list("k/", { consistency: "stale" })).length, 20, "its own earlier writes came back from disk");
+});

@@ -1,0 +1,146 @@
+import t from "tap";
+import { parseFlags } from "../../lib/cli/flags.js";
+import { agentCommand } from "../../lib/cli/commands/agent.js";
+import { parseConfigFile } from "../../lib/cli/agent/config-file.js";
+import { emptySettings, mergeSettings, settingsFromFlags } from "../../lib/cli/agent/settings.js";
+import { joinHostPort, toAgentOptions } from "../../lib/cli/agent/to-options.js";
+import { formatBanner } from "../../lib/cli/agent/banner.js";
+import { createCliLogger, parseLogLevel } from "../../lib/cli/logger.js";
+
+function plan(argv: string[]) {
+  return toAgentOptions(settingsFromFlags(parseFlags(argv, agentCommand.flags).flags));
+}
+
+t.test("agent flags: the seed's consul command line maps to one persisted server node", async (t) => {
+  const p = plan(["-server", "-bootstrap", "-ui", "-data-dir=/d", "-bind=127.0.0.1", "-client=0.0.0.0", "-node=agent-one"]);
+  t.match(p.options, {
+    mode: "dev", server: true, dataDir: "/d", node: "agent-one", ui: true, advertise: "127.0.0.1",
+    bind: "127.0.0.1:8301", rpc: "127.0.0.1:8300", http: "0.0.0.0:8500", dns: "0.0.0.0:8600",
+  });
+  t.equal(p.options.join, undefined, "no join list in single-node mode");
+  t.equal(p.bootstrap, true);
+  t.equal(p.clusterReason, undefined);
+});
+
+t.test("agent flags: -dev is in memory even with -data-dir; ports and client address apply", async (t) => {
+  const p = plan(["-dev", "-data-dir=/ignored", "-http-port=0", "-dns-port=-1", "-client=127.0.0.2", "-datacenter=east", "-domain=corp"]);
+  t.equal(p.options.dataDir, undefined);
+  t.equal(p.options.http, "127.0.0.2:0");
+  t.equal(p.options.dns, undefined, "-dns-port=-1 turns DNS off");
+  t.match(p.options, { mode: "dev", datacenter: "east", domain: "corp" });
+  t.equal(p.options.bind, undefined, "no gossip address unless asked");
+  t.equal(plan(["-dev", "-http-port=-1"]).options.http, undefined, "-http-port=-1 turns HTTP off");
+});
+
+t.test("agent flags: cluster flags map to mode raft and name the flag that asked for it", async (t) => {
+  t.match(plan(["-dev", "-join=10.0.0.1", "-retry-join=10.0.0.2:9000"]), {
+    options: { mode: "raft", join: ["10.0.0.1:8301", "10.0.0.2:9000"] }, clusterReason: "-join/-retry-join",
+  });
+  t.match(plan(["-server", "-bootstrap-expect=3", "-data-dir=/d"]), { options: { mode: "raft", bootstrapExpect: 3 }, clusterReason: "-bootstrap-expect=3" });
+  t.match(plan(["-server", "-data-dir=/d"]), { options: { mode: "raft", server: true }, clusterReason: "-server without -bootstrap" });
+  t.match(plan(["-data-dir=/d"]), { options: { mode: "raft", server: false }, clusterReason: /client agent/ });
+  t.match(plan(["-server", "-bootstrap-expect=1", "-data-dir=/d"]), { options: { mode: "dev" } }, "-bootstrap-expect=1 is -bootstrap");
+  t.match(plan(["-dev", "-join=::1"]).options.join, ["[::1]:8301"], "a bare IPv6 join address gets brackets and the port");
+});
+
+t.test("agent flags: conflicting or missing settings are config errors naming the flag", async (t) => {
+  t.throws(() => plan(["-server", "-bootstrap", "-bootstrap-expect=1", "-data-dir=/d"]), { name: "InvalidConfigError", field: "bootstrap-expect" });
+  t.throws(() => plan(["-server", "-bootstrap-expect=0", "-data-dir=/d"]), { name: "InvalidConfigError", field: "bootstrap-expect" });
+  t.throws(() => plan(["-server", "-bootstrap"]), { name: "InvalidConfigError", field: "data-dir" });
+  t.throws(() => plan(["-dev", "-http-port=70000"]), { name: "InvalidConfigError", field: "http-port" });
+  t.throws(() => plan(["-dev", "-server-port=-1"]), { name: "InvalidConfigError", field: "server-port" });
+  t.throws(() => plan(["-dev", "-retry-join=provider=aws tag_key=x"]), { name: "NotSupportedError", message: /cloud auto-join/ });
+});
+
+t.test("agent flags: -advertise wins; a wildcard -bind is not advertised; IPv6 hosts are bracketed", async (t) => {
+  t.match(plan(["-dev", "-bind=0.0.0.0", "-advertise=10.1.1.1"]).options, { advertise: "10.1.1.1", bind: "0.0.0.0:8301", rpc: "10.1.1.1:8300" });
+  t.equal(plan(["-dev", "-bind=0.0.0.0"]).options.advertise, undefined);
+  t.match(plan(["-dev", "-serf-lan-port=9301"]).options, { bind: "0.0.0.0:9301" });
+  t.equal(joinHostPort("::1", 8500), "[::1]:8500");
+  t.equal(joinHostPort("[::1]", 8500), "[::1]:8500");
+  t.same(plan(["-dev", "-node-meta=rack:r1", "-node-meta=flag"]).options.meta, { rack: "r1", flag: "" });
+});
+
+t.test("config file: Consul's agent keys are read; unknown keys, ports and ui_config keys are listed to ignore", async (t) => {
+  const { settings, ignored } = parseConfigFile(JSON.stringify({
+    datacenter: "dc2", data_dir: "/data", node_name: "n", server: true, bootstrap: true, bind_addr: "10.0.0.1",
+    client_addr: "0.0.0.0", advertise_addr: "10.0.0.2", domain: "corp", start_join: ["a"], retry_join: ["b"],
+    ui: false, ui_config: { enabled: true, content_path: "/x" }, encrypt: "k", log_level: "debug", pid_file: "/p",
+    ports: { http: 1, dns: 2, serf_lan: 3, serf_wan: 4, server: 5, grpc: 6 }, node_meta: { a: "b" },
+    service: { name: "web" }, services: [{ name: "db" }], acl: { enabled: true }, telemetry: {},
+    bootstrap_expect: 1,
+  }), "c.json");
+  t.match(settings, {
+    datacenter: "dc2", dataDir: "/data", node: "n", server: true, bootstrap: true, bindAddr: "10.0.0.1",
+    clientAddr: "0.0.0.0", advertiseAddr: "10.0.0.2", domain: "corp", join: ["a"], retryJoin: ["b"], ui: true,
+    encrypt: "k", logLevel: "debug", pidFile: "/p", ports: { http: 1, dns: 2, serfLan: 3, serfWan: 4, server: 5 },
+    nodeMeta: { a: "b" }, services: [{ name: "web" }, { name: "db" }], bootstrapExpect: 1,
+  });
+  t.same(ignored, ["ui_config.content_path", "ports.grpc", "acl", "telemetry"]);
+});
+
+t.test("config file: bad JSON and wrongly typed values are config errors naming the file and key", async (t) => {
+  t.throws(() => parseConfigFile("datacenter = \"x\"", "c.hcl"), { name: "InvalidConfigError", field: "c.hcl", message: /not HCL/ });
+  t.throws(() => parseConfigFile("[]", "c.json"), { name: "InvalidConfigError", field: "c.json" });
+  t.throws(() => parseConfigFile('{"server":"yes"}', "c.json"), { name: "InvalidConfigError", field: "c.json: server" });
+  t.throws(() => parseConfigFile('{"bootstrap_expect":1.5}', "c.json"), { name: "InvalidConfigError", field: "c.json: bootstrap_expect" });
+  t.throws(() => parseConfigFile('{"start_join":[1]}', "c.json"), { name: "InvalidConfigError", field: "c.json: start_join" });
+  t.throws(() => parseConfigFile('{"ports":{"http":"80"}}', "c.json"), { name: "InvalidConfigError", field: "c.json: ports.http" });
+  t.throws(() => parseConfigFile('{"node_meta":{"a":1}}', "c.json"), { name: "InvalidConfigError", field: "c.json: node_meta.a" });
+  t.throws(() => parseConfigFile('{"services":{}}', "c.json"), { name: "InvalidConfigError", field: "c.json: services" });
+  t.throws(() => parseConfigFile('{"ui_config":{"enabled":1}}', "c.json"), { name: "InvalidConfigError", field: "c.json: ui_config.enabled" });
+  t.throws(() => parseConfigFile('{"data_dir":5}', "c.json"), { name: "InvalidConfigError", field: "c.json: data_dir" });
+});
+
+t.test("settings: flags layered on config files win for scalars; lists append; maps merge", async (t) => {
+  const file = parseConfigFile('{"datacenter":"a","node_name":"n","start_join":["x"],"ports":{"http":1,"dns":2},"node_meta":{"k":"1"}}', "c").settings;
+  const flags = settingsFromFlags(parseFlags(["-datacenter=b", "-join=y", "-http-port=9", "-node-meta=j:2"], agentCommand.flags).flags);
+  const merged = mergeSettings(mergeSettings(emptySettings(), file), flags);
+  t.match(merged, { datacenter: "b", node: "n", join: ["x", "y"], ports: { http: 9, dns: 2 }, nodeMeta: { k: "1", j: "2" } });
+});
+
+t.test("logger: -log-level filters records; lines carry time, level, component path and fields", async (t) => {
+  const lines: string[] = [];
+  const log = createCliLogger("info", (l) => lines.push(l), {}, () => 0);
+  log.debug("hidden");
+  log.info({ component: "http", port: 1, note: "two words", err: new Error("boom") }, "listening");
+  log.child!({ component: "agent" }).child!({ component: "services" }).warn("w");
+  log.error("e");
+  t.same(lines, [
+    "1970-01-01T00:00:00.000Z [INFO]  http: listening: port=1 note=\"two words\" err=\"boom\"\n",
+    "1970-01-01T00:00:00.000Z [WARN]  agent.services: w\n",
+    "1970-01-01T00:00:00.000Z [ERROR] agent: e\n",
+  ]);
+  const debug: string[] = [];
+  createCliLogger("trace", (l) => debug.push(l), {}, () => 0).debug({ o: { a: 1 }, empty: "" }, "d");
+  t.same(debug, ["1970-01-01T00:00:00.000Z [DEBUG] agent: d: o={\"a\":1} empty=\"\"\n"]);
+  t.equal(parseLogLevel("ERR"), "error");
+  t.equal(parseLogLevel("warn"), "warn");
+  t.throws(() => parseLogLevel("loud"), { name: "InvalidConfigError", field: "log-level" });
+});
+
+t.test("banner: Consul's layout with the real HTTP address, ending with the running line", async (t) => {
+  const text = formatBanner({
+    version: "0.1.0", node: "agent-one", datacenter: "dc1", mode: "dev", server: true, bootstrap: true,
+    dataDir: "/d", clientAddr: "127.0.0.1", http: { host: "127.0.0.1", port: 41234 }, dnsPort: undefined,
+    clusterAddr: "127.0.0.1", lanPort: 8301, wanPort: 8302, encrypted: false, ui: true,
+  });
+  t.match(text, /^==> Starting disco agent\.\.\.\n/);
+  t.match(text, /\n {9}Node name: 'agent-one'\n/);
+  t.match(text, /Client Addr: \[127\.0\.0\.1\] \(HTTP: 41234, DNS: -1\)/);
+  t.match(text, /HTTP Address: http:\/\/127\.0\.0\.1:41234\n/);
+  t.match(text, /persisted in \/d/);
+  t.match(text, /==> disco agent running!\n/);
+  const v6 = formatBanner({
+    version: "0", node: "n", datacenter: "d", mode: "dev", server: true, bootstrap: true, dataDir: undefined,
+    clientAddr: "::1", http: { host: "::1", port: 1 }, dnsPort: 53, clusterAddr: "::1", lanPort: 1, wanPort: 2,
+    encrypted: true, ui: false,
+  });
+  t.match(v6, /HTTP Address: http:\/\/\[::1\]:1/);
+  t.match(v6, /in memory/);
+  const off = formatBanner({
+    version: "0", node: "n", datacenter: "d", mode: "dev", server: true, bootstrap: true, dataDir: undefined,
+    clientAddr: "x", http: undefined, dnsPort: undefined, clusterAddr: "x", lanPort: 1, wanPort: 2, encrypted: false, ui: false,
+  });
+  t.match(off, /HTTP Address: -\n/);
+});

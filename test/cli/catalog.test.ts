@@ -1,0 +1,208 @@
+import t from "tap";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runIn, startAgent, waitFor } from "./helpers.js";
+
+async function tempFile(name: string, content: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "disco-cli-"));
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+t.test("members: Consul's table (Node Address Status Type Build Protocol DC)", async (t) => {
+  const { addr } = await startAgent(t);
+  const r = await runIn(["members", addr]);
+  t.equal(r.code, 0);
+  const [header, row, ...rest] = r.stdout.split("\n");
+  t.match(header, /^Node\s+Address\s+Status\s+Type\s+Build\s+Protocol\s+DC$/);
+  t.match(row, /^n1\s+127\.0\.0\.1:0\s+alive\s+server\s+\d+\.\d+\.\d+\s+2\s+dc1$/);
+  t.same(rest, [""]);
+  t.equal(header!.indexOf("Address"), row!.indexOf("127.0.0.1"), "columns aligned");
+  const detailed = await runIn(["members", addr, "-detailed"]);
+  t.match(detailed.stdout, /^Node\s+Address\s+Status\s+Tags\nn1\s+127\.0\.0\.1:0\s+alive\s+dc=dc1,mode=dev,role=node\n$/);
+  t.same(await runIn(["members", addr, "-status=left"]), { code: 2, stdout: "", stderr: "", stdoutBytes: Buffer.alloc(0) },
+    "no member matches the filter: exit 2, as Consul");
+  t.equal((await runIn(["members", addr, "-status=ali"])).code, 0);
+  t.equal((await runIn(["members", addr, "-status=("])).code, 2, "a bad regular expression is a usage error");
+  const wan = await runIn(["members", addr, "-wan"]);
+  t.same([wan.code, wan.stderr], [1, "disco members: the WAN pool (multiple datacenters) is not supported yet\n"]);
+  t.equal((await runIn(["members", addr, "extra"])).code, 2);
+});
+
+t.test("info: /v1/agent/self Stats as sorted `section:` blocks of tab-indented `key = value`", async (t) => {
+  const { addr } = await startAgent(t);
+  const r = await runIn(["info", addr]);
+  t.equal(r.code, 0);
+  t.match(r.stdout, /^agent:\n\tchecks = 1\n\tservices = 0\nconsul:\n/);
+  t.match(r.stdout, /\nraft:\n\tapplied_index = \d+\n\tcommit_index = \d+\n\tlast_log_index = \d+\n\tnum_peers = 0\n\tstate = Leader\n/);
+  t.match(r.stdout, /\nruntime:\n\tarch = /);
+  t.equal((await runIn(["info", addr, "x"])).code, 2);
+});
+
+t.test("services register from a Consul JSON file; the catalog then lists it", async (t) => {
+  const { agent, addr } = await startAgent(t);
+  const empty = await runIn(["catalog", "services", addr]);
+  t.same([empty.code, empty.stdout, empty.stderr], [0, "", "No services match the given query - try expanding your search.\n"]);
+  const file = await tempFile("web.json", JSON.stringify({
+    service: { name: "web", id: "web-1", port: 8080, tags: ["v1", "primary"], meta: { team: "a" }, check: { ttl: "30s" } },
+  }));
+  const reg = await runIn(["services", "register", addr, file]);
+  t.same([reg.code, reg.stdout, reg.stderr], [0, "Registered service: web\n", ""]);
+  t.same(agent.localServices(), ["web-1"]);
+  t.equal((await runIn(["catalog", "services", addr])).stdout, "web\n");
+  t.equal((await runIn(["catalog", "services", addr, "-tags"])).stdout, "web  primary,v1\n");
+  t.equal((await runIn(["catalog", "services", addr, "-node=n1"])).stdout, "web\n");
+  const noNode = await runIn(["catalog", "services", addr, "-node=ghost"]);
+  t.same([noNode.code, noNode.stderr], [1, "disco catalog services: no node named \"ghost\" in the catalog\n"]);
+  const many = await tempFile("many.json", JSON.stringify({ services: [{ Name: "db", Port: 5432 }, { name: "cache", port: 6379 }] }));
+  t.equal((await runIn(["services", "register", addr, many])).stdout, "Registered service: db\nRegistered service: cache\n");
+  t.equal((await runIn(["catalog", "services", addr])).stdout, "cache\ndb\nweb\n");
+  const dereg = await runIn(["services", "deregister", addr, file]);
+  t.same([dereg.code, dereg.stdout], [0, "Deregistered service: web-1\n"], "by the file's id");
+  t.equal((await runIn(["services", "deregister", addr, "-id=db"])).stdout, "Deregistered service: db\n");
+  const unknown = await runIn(["services", "deregister", addr, "-id=nope"]);
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, /^disco services deregister: unexpected response code 404 \(Unknown service ID "nope"/);
+  t.equal((await runIn(["catalog", "services", addr])).stdout, "cache\n");
+});
+
+t.test("services register from flags; bad definitions are usage errors and register nothing", async (t) => {
+  const { agent, addr } = await startAgent(t);
+  const r = await runIn(["services", "register", addr, "-name=api", "-id=api-1", "-port=9000", "-tag=a", "-tag=b", "-meta=k=v", "-address=10.0.0.9"]);
+  t.same([r.code, r.stdout], [0, "Registered service: api\n"]);
+  const [entry] = await agent.catalog.service("api");
+  t.match(entry?.service, { id: "api-1", port: 9000, tags: ["a", "b"], meta: { k: "v" }, address: "10.0.0.9" });
+  const hcl = await tempFile("s.hcl", 'service { name = "x" }');
+  const cases: [string[], RegExp][] = [
+    [[hcl], /only JSON service definitions are supported, not HCL/],
+    [[await tempFile("a.json", "[]")], /must be a JSON object/],
+    [[await tempFile("b.json", "{}")], /neither a "service" object nor a "services" array/],
+    [[await tempFile("c.json", '{"services":{}}')], /"services" must be an array/],
+    [[await tempFile("d.json", '{"services":[5]}')], /service \[0\] must be an object/],
+    [[await tempFile("e.json", '{"service":{"port":1}}')], /service \[0\]\.name/],
+    [["-name=x", hcl], /-name cannot be used together/],
+    [[], /at least -name/],
+    [["-name=x", "-meta=novalue"], /invalid -meta "novalue"/],
+    [["-name=x", "-port=70000"], /-port must be/],
+    [["/nonexistent.json"], /cannot read/],
+  ];
+  for (const [argv, message] of cases) {
+    const res = await runIn(["services", "register", addr, ...argv]);
+    t.equal(res.code, 2, argv.join(" "));
+    t.match(res.stderr, message);
+  }
+  t.equal((await runIn(["services", "deregister", addr])).code, 2);
+  t.equal((await runIn(["services", "deregister", addr, "-id=x", hcl])).code, 2);
+  const badCheck = await runIn(["services", "register", addr, await tempFile("f.json", '{"service":{"name":"w","check":{"script":"x"}}}')]);
+  t.same([badCheck.code, badCheck.stderr], [1, "disco services register: unexpected response code 400 (script checks are not supported)\n"]);
+  t.same(agent.localServices(), ["api-1"], "nothing else registered");
+});
+
+t.test("catalog nodes and datacenters, with -service and -detailed", async (t) => {
+  const { agent, addr } = await startAgent(t);
+  await agent.register({ name: "web", port: 1 });
+  const nodes = await runIn(["catalog", "nodes", addr]);
+  t.match(nodes.stdout, /^Node\s+ID\s+Address\s+DC\nn1\s+\S{0,8}\s+127\.0\.0\.1\s+dc1\n$/);
+  t.equal((await runIn(["catalog", "nodes", addr, "-service=web"])).stdout, nodes.stdout);
+  const none = await runIn(["catalog", "nodes", addr, "-service=ghost"]);
+  t.same([none.code, none.stdout, none.stderr], [0, "", "No nodes match the given query - try expanding your search.\n"]);
+  t.match((await runIn(["catalog", "nodes", addr, "-detailed"])).stdout, /^Node\s+ID\s+Address\s+DC\s+TaggedAddresses\s+Meta\nn1\s.*lan=127\.0\.0\.1, wan=127\.0\.0\.1/);
+  t.equal((await runIn(["catalog", "datacenters", addr])).stdout, "dc1\n");
+  for (const sub of ["nodes", "services", "datacenters"]) t.equal((await runIn(["catalog", sub, addr, "extra"])).code, 2, sub);
+});
+
+t.test("join and force-leave report the agent's refusal; leave stops the agent", async (t) => {
+  const { agent, addr } = await startAgent(t);
+  const join = await runIn(["join", addr, "10.0.0.1"]);
+  t.equal(join.code, 1);
+  t.match(join.stderr, /^Error joining address '10\.0\.0\.1': joining other agents \(multi-node clusters\) is not supported yet\n/);
+  t.equal((await runIn(["join", addr])).code, 2);
+  const fl = await runIn(["force-leave", addr, "-prune", "n2"]);
+  t.same([fl.code, fl.stderr], [1, "disco force-leave: force-leave (multi-node clusters) is not supported yet\n"]);
+  t.equal((await runIn(["force-leave", addr])).code, 2);
+  t.equal((await runIn(["leave", addr, "x"])).code, 2);
+  const leave = await runIn(["leave", addr]);
+  t.same([leave.code, leave.stdout], [0, "Graceful leave complete\n"]);
+  await waitFor(() => agent.members()[0]?.status === "left", 5000, "the agent to leave");
+});
+
+t.test("operator raft list-peers falls back to /v1/status when the agent has no raft configuration endpoint", async (t) => {
+  const { addr } = await startAgent(t);
+  const r = await runIn(["operator", "raft", "list-peers", addr]);
+  t.equal(r.code, 0);
+  t.match(r.stdout, /^Node\s+ID\s+Address\s+State\s+Voter\s+RaftProtocol\nn1\s+\S+\s+127\.0\.0\.1:8300\s+leader\s+true\s+3\n$/);
+  t.equal((await runIn(["operator", "raft", "list-peers", addr, "x"])).code, 2);
+});
+
+t.test("commands whose endpoint the agent lacks say `not supported yet` naming it, and exit 1", async (t) => {
+  const { addr } = await startAgent(t);
+  const snapshotFile = join(await mkdtemp(join(tmpdir(), "disco-cli-snap-")), "s.snap");
+  await writeFile(snapshotFile, "x");
+  const cases: [string[], string][] = [
+    [["event", addr, "-name=deploy"], "disco event: not supported yet (the agent has no PUT /v1/event/fire/deploy endpoint)\n"],
+    [["reload", addr], "disco reload: not supported yet (the agent has no PUT /v1/agent/reload endpoint)\n"],
+    [["keyring", addr, "-list"], "disco keyring: not supported yet (the agent has no GET /v1/operator/keyring endpoint)\n"],
+    [["keyring", addr, "-install=abc"], "disco keyring: not supported yet (the agent has no POST /v1/operator/keyring endpoint)\n"],
+    [["snapshot", "save", addr, snapshotFile + ".new"], "disco snapshot save: not supported yet (the agent has no GET /v1/snapshot endpoint)\n"],
+    [["snapshot", "restore", addr, snapshotFile], "disco snapshot restore: not supported yet (the agent has no PUT /v1/snapshot endpoint)\n"],
+    [["operator", "raft", "remove-peer", addr, "-address=1.2.3.4:8300"], "disco operator raft remove-peer: not supported yet (the agent has no DELETE /v1/operator/raft/peer endpoint)\n"],
+    [["template"], "disco template: not supported yet (the consul-template equivalent is separate work)\n"],
+    [["run"], "disco run: not supported yet (separate work, with disco template)\n"],
+  ];
+  for (const [argv, stderr] of cases) {
+    const r = await runIn(argv);
+    t.same([r.code, r.stderr], [1, stderr], argv.join(" "));
+  }
+  for (const argv of [
+    ["event", addr], ["event", addr, "-name=x", "a", "b"], ["keyring", addr], ["keyring", addr, "-list", "-use=k"],
+    ["keyring", addr, "x"], ["snapshot", "save", addr], ["snapshot", "restore", addr],
+    ["operator", "raft", "remove-peer", addr], ["operator", "raft", "remove-peer", addr, "-id=a", "-address=b"],
+    ["operator", "raft", "remove-peer", addr, "x"], ["reload", addr, "x"],
+  ]) t.equal((await runIn(argv)).code, 2, `usage: ${argv.join(" ")}`);
+});
+
+t.test("an unreachable agent is one line on stderr and exit 1", async (t) => {
+  const { agent, addr } = await startAgent(t);
+  await agent.close();
+  const r = await runIn(["members", addr]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /^disco members: cannot reach the agent at http:\/\/127\.0\.0\.1:\d+ \([^\n]*\); is `disco agent` running\? Set -http-addr or DISCO_HTTP_ADDR\n$/);
+  const viaEnv = await runIn(["kv", "get", "k"], { env: { DISCO_HTTP_ADDR: addr.slice("-http-addr=".length) } });
+  t.equal(viaEnv.code, 1);
+  t.match(viaEnv.stderr, /cannot reach the agent at http:\/\/127\.0\.0\.1:/, "DISCO_HTTP_ADDR is used");
+  const badAddr = await runIn(["members", "-http-addr=unix:///tmp/x"]);
+  t.equal(badAddr.code, 2);
+});
+
+t.test("help, versions, keygen and unknown commands", async (t) => {
+  const none = await runIn([]);
+  t.equal(none.code, 2);
+  t.match(none.stderr, /^Usage: disco \[--version\] \[--help\] <command> \[<args>\]\n\nAvailable commands are:\n {4}agent /);
+  const help = await runIn(["--help"]);
+  t.same([help.code, help.stderr], [0, ""]);
+  t.match(help.stdout, /\n {4}kv {10}Interacts with the key-value store\n/);
+  const unknown = await runIn(["frobnicate"]);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /^disco: unknown command "frobnicate"\n/);
+  const group = await runIn(["kv"]);
+  t.equal(group.code, 2);
+  t.match(group.stderr, /^Usage: disco kv <subcommand>[^]*\n {4}get {7}Reads a value/);
+  const badSub = await runIn(["operator", "raft", "nope"]);
+  t.equal(badSub.code, 2);
+  t.match(badSub.stderr, /^disco operator raft: unknown subcommand "nope"\n\nUsage: disco operator raft <subcommand>/);
+  t.equal((await runIn(["operator", "-h"])).code, 0);
+  const cmdHelp = await runIn(["kv", "put", "-h"]);
+  t.equal(cmdHelp.code, 0);
+  t.match(cmdHelp.stdout, /^Usage: disco kv put \[options\] KEY \[DATA\]\n[^]*Command Options:[^]*-modify-index=<int>[^]*HTTP API Options:[^]*-http-addr=<address>/);
+  t.match((await runIn(["agent", "-h"])).stdout, /-bootstrap-expect=<int>/);
+  const version = await runIn(["version"]);
+  t.match(version.stdout, /^disco v\d+\.\d+\.\d+\n/);
+  t.equal((await runIn(["--version"])).stdout, version.stdout);
+  t.equal((await runIn(["version", "x"])).code, 2);
+  const key = (await runIn(["keygen"])).stdout.trim();
+  t.equal(Buffer.from(key, "base64").length, 32, "a 32-byte key in base64");
+  t.not((await runIn(["keygen"])).stdout.trim(), key, "random each time");
+  t.equal((await runIn(["keygen", "x"])).code, 2);
+});
