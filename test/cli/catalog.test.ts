@@ -182,7 +182,7 @@ t.test("help, versions, keygen and unknown commands", async (t) => {
   t.match(none.stderr, /^Usage: disco \[--version\] \[--help\] <command> \[<args>\]\n\nAvailable commands are:\n {4}agent /);
   const help = await runIn(["--help"]);
   t.same([help.code, help.stderr], [0, ""]);
-  t.match(help.stdout, /\n {4}kv {10}Interacts with the key-value store\n/);
+  t.match(help.stdout, /\n {4}kv {13}Interacts with the key-value store\n/);
   const unknown = await runIn(["frobnicate"]);
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /^disco: unknown command "frobnicate"\n/);

@@ -82,3 +82,10 @@ t.test("peak-ewma: a new instance is tried first, and penalised while its first 
   policy.rebuild(view, Int32Array.of(0, 1)); // state follows the instances
   t.equal(policy.estimateMs(0), 50);
 });
+
+t.test("peak-ewma: large sets draw two candidates separately and avoid the instance with requests out", async (t) => {
+  const { resolver } = makeResolver({ policy: "peak-ewma", outlier: false }, insts(5000));
+  for (let i = 0; i < 5000; i++) resolver.pick(); // no history: every instance probed once before any twice
+  const counts = resolver.instances().map((i) => resolver.stats(i)!.inFlight);
+  t.ok(Math.max(...counts) <= 3, `max in flight ${Math.max(...counts)}`);
+});
