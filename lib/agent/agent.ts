@@ -76,6 +76,12 @@ export interface RaftView {
   leader(): { node: string; address: string } | undefined;
   /** The voters. */
   peers(): { node: string; address: string }[];
+  /**
+   * Removes a server (by RPC address) from the voters, as `consul operator
+   * raft remove-peer`. Resolves false when it was not a voter.
+   * @throws NotSupportedError in dev mode.
+   */
+  removePeer(address: string): Promise<boolean>;
 }
 
 /**
@@ -143,8 +149,12 @@ export class Agent extends EventEmitter<AgentEvents> {
       ? {
         leader: () => (backend.raft.leader ? { node: backend.raft.leader, address: backend.raft.leader } : undefined),
         peers: () => backend.raft.status().voters.map((v) => ({ node: v, address: v })),
+        removePeer: (address) => backend.removePeer(address),
       }
-      : { leader: () => self, peers: () => [self] };
+      : {
+        leader: () => self, peers: () => [self],
+        removePeer: () => Promise.reject(new NotSupportedError("removing peers in dev mode (one node)")),
+      };
   }
 
   /**
@@ -161,6 +171,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         datacenter: resolved.datacenter, rpc: parseHostPort(resolved.rpc!, "rpc"),
         peers: [resolved.rpc!, ...resolved.join], dataDir: resolved.dataDir, timers, rng: randomRng(),
         logger: childLogger(logger, "raft"), snapshotThreshold: resolved.snapshotThreshold,
+        deadServerCleanupAfterMs: resolved.deadServerCleanupAfterMs,
       })
       : await LocalBackend.open({
         datacenter: resolved.datacenter, timers, logger: childLogger(logger, "backend"),

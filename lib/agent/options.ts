@@ -7,6 +7,7 @@
 import { InvalidConfigError, NotSupportedError } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import { NAME_LENGTH_MAX } from "../util/limits.js";
+import { parseDuration, type Duration } from "../util/duration.js";
 
 /** How the agent takes part in the cluster. */
 export type AgentMode = "dev" | "raft" | "gossip";
@@ -49,6 +50,12 @@ export interface AgentOptions {
   /** Where diagnostics go. @defaultValue silent */
   logger?: Logger;
   /**
+   * Raft mode: the leader removes a server it has not heard from for this
+   * long (Consul's autopilot CleanupDeadServers), never going below three
+   * voters. `0` turns it off. @defaultValue 0
+   */
+  deadServerCleanupAfter?: Duration;
+  /**
    * Serve Consul's HTTP API on `host:port` (port 0 picks a free one; see
    * `agent.httpAddress`). Omit to serve none. `disco agent` uses 127.0.0.1:8500.
    */
@@ -86,11 +93,12 @@ export interface ResolvedAgentOptions {
   dns: { host: string; port: number } | undefined;
   domain: string;
   ui: boolean;
+  deadServerCleanupAfterMs: number;
 }
 
 const KNOWN_KEYS = new Set<keyof AgentOptions>([
   "mode", "node", "datacenter", "dataDir", "advertise", "server", "bootstrapExpect", "bind", "rpc",
-  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui",
+  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui", "deadServerCleanupAfter",
 ]);
 
 const DATACENTER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -180,6 +188,12 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   if (!/^([A-Za-z0-9-]{1,63}\.)+$/.test(domain)) throw new InvalidConfigError("domain", `must be a DNS name such as "disco.", got "${domain}"`);
   const ui = o["ui"] ?? false;
   if (typeof ui !== "boolean") throw new InvalidConfigError("ui", "must be a boolean");
+  let deadServerCleanupAfterMs = 0;
+  try {
+    deadServerCleanupAfterMs = parseDuration(o["deadServerCleanupAfter"] ?? 0, "deadServerCleanupAfter");
+  } catch (err) {
+    throw new InvalidConfigError("deadServerCleanupAfter", (err as Error).message);
+  }
   if (mode === "gossip") throw new NotSupportedError('mode "gossip" (the SWIM driver is in progress)');
   if (mode === "raft") {
     if (!server) throw new NotSupportedError("client agents in raft mode (they find servers through gossip, which is in progress)");
@@ -192,7 +206,7 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   return {
     mode, node, datacenter, dataDir, advertise, server, bootstrapExpect, bind, rpc,
     join: joinRaw as string[], encrypt, meta: { ...(meta as Record<string, string>) },
-    logger: logger as Logger | undefined, snapshotThreshold, http, dns, domain: domain.toLowerCase(), ui,
+    logger: logger as Logger | undefined, snapshotThreshold, http, dns, domain: domain.toLowerCase(), ui, deadServerCleanupAfterMs,
   };
 }
 

@@ -21,18 +21,21 @@ import { TcpTransport, RemoteError } from "../transport/tcp.js";
 import { ClosedError, DiscoError, NoLeaderError, NotLeaderError, TimeoutError, throwIfAborted } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { Rng } from "../util/rng.js";
-import type { Timers } from "../util/timers.js";
+import type { TimerHandle, Timers } from "../util/timers.js";
 import type { CommandBackend, Consistency } from "./backend.js";
 
 /** How long a write or consistent read keeps retrying across leader changes before it fails. */
 const LEADER_WAIT_MS_MAX = 15_000;
+
+/** Autopilot never shrinks the voters below this many. */
+const AUTOPILOT_VOTERS_MIN = 3;
 
 /** Pause between retries while no leader is known. */
 const RETRY_PAUSE_MS = 50;
 
 /** Wire shapes on the RPC transport. */
 type RpcMessage = { t: "raft"; m: Message };
-type RpcRequest = { t: "propose"; c: Uint8Array };
+type RpcRequest = { t: "propose"; c: Uint8Array } | { t: "removePeer"; p: string };
 
 /** Options of {@link RaftBackend.open}. */
 export interface RaftBackendOptions {
@@ -48,6 +51,8 @@ export interface RaftBackendOptions {
   snapshotThreshold: number;
   /** Raft tick. @defaultValue 50 */
   tickMs?: number;
+  /** Remove a voter not heard from for this long (ms); 0 = never. @defaultValue 0 */
+  deadServerCleanupAfterMs?: number;
 }
 
 /** A {@link CommandBackend} replicated with Raft. */
@@ -87,14 +92,19 @@ export class RaftBackend implements CommandBackend {
     let backend: RaftBackend | undefined;
     const transport = await TcpTransport.listen({
       host: o.rpc.host, port: o.rpc.port, advertise: self, logger: o.logger,
-      onMessage: (_from, body) => {
+      onMessage: (from, body) => {
         const msg = body as RpcMessage;
-        if (msg && msg.t === "raft" && typeof msg.m === "object") node?.step(msg.m);
+        if (msg && msg.t === "raft" && typeof msg.m === "object") {
+          backend?.lastContact.set(from, o.timers.nowMs());
+          node?.step(msg.m);
+        }
       },
       onRequest: async (_from, body) => {
         const req = body as RpcRequest;
-        if (!backend || req?.t !== "propose" || !(req.c instanceof Uint8Array)) throw new ClosedError("server");
-        return backend.proposeLocally(req.c);
+        if (!backend) throw new ClosedError("server");
+        if (req?.t === "propose" && req.c instanceof Uint8Array) return backend.proposeLocally(req.c);
+        if (req?.t === "removePeer" && typeof req.p === "string") return backend.removePeerLocally(req.p);
+        throw new ClosedError("server");
       },
     });
     try {
@@ -114,7 +124,63 @@ export class RaftBackend implements CommandBackend {
       throw err;
     }
     backend = new RaftBackend(catalog, node, transport, stores, o);
+    backend.startAutopilot();
     return backend;
+  }
+
+  /** When each peer was last heard from (ms on the agent's clock). */
+  private readonly lastContact = new Map<string, number>();
+  private autopilotTimer: TimerHandle | undefined;
+  private startedAtMs = 0;
+
+  /**
+   * Like Consul's autopilot CleanupDeadServers: the leader removes a voter it
+   * has not heard from for `deadServerCleanupAfterMs`, one at a time, and
+   * never below three voters (a smaller cluster could not outvote a
+   * partition on its own).
+   */
+  private startAutopilot(): void {
+    const afterMs = this.o.deadServerCleanupAfterMs ?? 0;
+    if (afterMs <= 0) return;
+    this.startedAtMs = this.o.timers.nowMs();
+    const check = (): void => {
+      if (this.closed) return;
+      this.autopilotTimer = this.o.timers.after(Math.min(1000, afterMs / 2), check);
+      if (!this.node.isLeader) return;
+      const voters = this.node.status().voters;
+      if (voters.length <= AUTOPILOT_VOTERS_MIN) return;
+      const now = this.o.timers.nowMs();
+      for (const v of voters) {
+        if (v === this.transport.address) continue;
+        const seen = this.lastContact.get(v) ?? this.startedAtMs;
+        if (now - seen > afterMs) {
+          this.o.logger.warn({ component: "autopilot", server: v }, "removing a dead server");
+          this.node.changeMembership({ type: "remove", node: v }).catch((err: unknown) =>
+            this.o.logger.warn({ component: "autopilot", err }, "could not remove a dead server"));
+          return;
+        }
+      }
+    };
+    this.autopilotTimer = this.o.timers.after(Math.min(1000, afterMs / 2), check);
+  }
+
+
+  private async removePeerLocally(peer: string): Promise<boolean> {
+    if (!this.node.isLeader) throw new NotLeaderError(this.node.leader || undefined);
+    if (!this.node.status().voters.includes(peer)) return false;
+    await this.node.changeMembership({ type: "remove", node: peer });
+    return true;
+  }
+
+  /**
+   * Removes a server from the voters (`consul operator raft remove-peer`).
+   * Forwarded to the leader. Resolves false when it was not a voter.
+   */
+  async removePeer(peer: string): Promise<boolean> {
+    const leader = this.node.leader;
+    if (!leader) throw new NoLeaderError();
+    if (leader === this.transport.address) return this.removePeerLocally(peer);
+    return (await this.transport.request(leader, { t: "removePeer", p: peer } satisfies RpcRequest, { timeoutMs: 10_000 })) as boolean;
   }
 
   /** The Raft node (leader, peers, status). */
@@ -173,6 +239,7 @@ export class RaftBackend implements CommandBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.autopilotTimer?.cancel();
     await this.node.close();
     await this.transport.close();
     this.catalog.close();

@@ -59,3 +59,30 @@ t.test("raft: the cluster survives the leader's loss and a restarted server catc
   await waitFor(async () => (await back.kv.get("after", { consistency: "stale" }))?.value.toString() === "failover", 10_000, "the restarted server to catch up");
   t.equal((await back.kv.list("k/", { consistency: "stale" })).length, 20, "its own earlier writes came back from disk");
 });
+
+t.test("raft: removePeer shrinks the voters; autopilot removes a dead server of five", async (t) => {
+  const ports = await freePorts(5);
+  const addrs = ports.map((p) => `127.0.0.1:${p}`);
+  const agents = await Promise.all(addrs.map((rpc, i) => Agent.start({
+    mode: "raft", server: true, node: `s${i}`, rpc, join: addrs.filter((a) => a !== rpc), bootstrapExpect: 5,
+    deadServerCleanupAfter: "1500ms",
+  })));
+  const keepAlive = setInterval(() => {}, 1000);
+  t.teardown(async () => {
+    clearInterval(keepAlive);
+    await Promise.all(agents.map((a) => a.close()));
+  });
+  await waitFor(() => agents.every((a) => a.raft.leader() !== undefined), 10_000, "a leader");
+  const leader = agents[0]!.raft.leader()!.address;
+  const victim = addrs.find((a) => a !== leader)!;
+  const vi = addrs.indexOf(victim);
+  await agents[vi]!.close();
+  await waitFor(() => agents[(vi + 1) % 5]!.raft.peers().length === 4, 10_000, "autopilot to remove the dead server");
+  t.notOk(agents[(vi + 1) % 5]!.raft.peers().some((p) => p.address === victim), "the dead server is gone from the voters");
+  const live = agents.filter((_, i) => i !== vi);
+  const other = addrs.find((a, i) => a !== leader && i !== vi)!;
+  t.equal(await live[0]!.raft.removePeer(other), true, "removePeer, forwarded to the leader if need be");
+  await waitFor(() => live[0]!.raft.peers().length === 3, 10_000, "the removal to apply");
+  t.equal(await live[0]!.raft.removePeer("127.0.0.1:1"), false, "not a voter");
+  t.equal(await live.find((a) => a.raft.peers().some((p) => p.address === leader))!.kv.put("still", "works"), true);
+});

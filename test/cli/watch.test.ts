@@ -4,7 +4,7 @@ import { runIn, startAgent, waitFor } from "./helpers.js";
 t.test("watch -once: prints the current view as JSON for each type", async (t) => {
   const { agent, addr } = await startAgent(t);
   await agent.kv.put("cfg/a", "1");
-  await agent.register({ name: "web", port: 80, tags: ["v1"], check: { ttl: "10s" } });
+  await agent.register({ name: "web", port: 80, tags: ["v1"], check: { ttl: "10s" }, heartbeat: false });
   const key = await runIn(["watch", addr, "-once", "-type=key", "-key=cfg/a"]);
   t.equal(key.code, 0);
   t.match(JSON.parse(key.stdout), { Key: "cfg/a", Value: "MQ==" });

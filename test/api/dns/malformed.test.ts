@@ -157,7 +157,7 @@ t.test("dns server: close() ends idle TCP connections at once", async (t) => {
   t.pass("the connection was closed by the server");
 });
 
-t.test("dns server: a fixed port already in use is an error, and nothing stays bound", async (t) => {
+t.test("dns server: a fixed port already in use fails with EADDRINUSE", async (t) => {
   const dns = await server(t);
   await t.rejects(
     startDnsServer(new FakeSource(), { host: "127.0.0.1", port: dns.address.udpPort }),

@@ -51,6 +51,7 @@ t.test("least-request: one instance is always picked", async (t) => {
 t.test("least-request: sets above ONE_DRAW_PAIR_SET_MAX draw the two candidates separately and still level loads", async (t) => {
   const { resolver } = makeResolver({ outlier: false }, insts(ONE_DRAW_PAIR_SET_MAX + 10));
   for (let i = 0; i < 3 * (ONE_DRAW_PAIR_SET_MAX + 10); i++) resolver.pick();
-  const counts = inFlight(resolver);
-  t.ok(Math.max(...counts) - Math.min(...counts) <= 3, `spread ${Math.min(...counts)}..${Math.max(...counts)}`);
+  // Mean 3 in flight; with two choices the maximum stays within log log n of it
+  // (one random choice would reach about 11 over this many instances).
+  t.ok(Math.max(...inFlight(resolver)) <= 6, `max ${Math.max(...inFlight(resolver))}`);
 });

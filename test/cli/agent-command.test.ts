@@ -1,0 +1,98 @@
+import t from "tap";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runIn, waitFor, type RunResult } from "./helpers.js";
+
+/** Starts `disco agent argv` in-process; resolves once its banner names the HTTP address. */
+async function startAgentCommand(argv: string[]): Promise<{ addr: string; stop(): Promise<RunResult>; done: Promise<RunResult> }> {
+  const controller = new AbortController();
+  let out = "";
+  const done = runIn(["agent", ...argv], { interrupts: controller.signal, onStdout: (s) => (out = s) });
+  let finished = false;
+  void done.then(() => (finished = true));
+  await waitFor(() => finished || /HTTP Address: http:\/\/[^\n]+:\d+\n/.test(out), 15_000, "the agent banner");
+  if (finished) throw new Error(`agent exited early: ${JSON.stringify(await done)}`);
+  const port = /HTTP Address: http:\/\/[^\n]+:(\d+)\n/.exec(out)![1];
+  return {
+    addr: `-http-addr=127.0.0.1:${port}`,
+    done,
+    stop: () => {
+      controller.abort("SIGTERM");
+      return done;
+    },
+  };
+}
+
+t.test("agent -dev -http-port=0: banner shows the real port; config file applied; SIGTERM leaves, exits 0, removes the pid file", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "disco-cli-agent-"));
+  const pidFile = join(dir, "agent.pid");
+  const config = join(dir, "agent.json");
+  await writeFile(config, JSON.stringify({ datacenter: "dc9", service: { name: "from-config", port: 7 }, telemetry: {}, ports: { grpc: 8502 } }));
+  const agent = await startAgentCommand(["-dev", "-node=cli-dev", "-http-port=0", "-dns-port=0", `-pid-file=${pidFile}`, `-config-file=${config}`, "-log-level=debug"]);
+  t.equal(await readFile(pidFile, "utf8"), "4242\n", "the pid file holds the process id");
+  const members = await runIn(["members", agent.addr]);
+  t.match(members.stdout, /\ncli-dev\s+127\.0\.0\.1:0\s+alive\s+server\s+\S+\s+2\s+dc9\n/);
+  t.equal((await runIn(["catalog", "services", agent.addr])).stdout, "from-config\n", "config-file services are registered");
+  const r = await agent.stop();
+  t.equal(r.code, 0);
+  t.match(r.stdout, /^==> Starting disco agent\.\.\.\n[^]*Node name: 'cli-dev'\n[^]*Datacenter: 'dc9'\n[^]*==> disco agent running!\n/);
+  t.match(r.stderr, /==> Warning: config keys not implemented, ignored: telemetry, ports\.grpc\n/, "one warning line names every ignored key");
+  t.match(r.stderr, /\[INFO\]  agent: agent started: node=cli-dev datacenter=dc9 mode=dev\n/, "logs on stderr");
+  t.match(r.stderr, /==> Caught signal: SIGTERM\n==> Gracefully shutting down agent\.\.\.\n[^]*==> disco agent stopped\n$/);
+  t.notOk(existsSync(pidFile), "pid file removed");
+  t.equal((await runIn(["members", agent.addr])).code, 1, "the HTTP API is closed");
+});
+
+t.test("agent: `disco leave` over HTTP ends the agent command with exit 0", async (t) => {
+  const agent = await startAgentCommand(["-dev", "-http-port=0", "-dns-port=-1", "-log-level=warn"]);
+  t.equal((await runIn(["leave", agent.addr])).code, 0);
+  const r = await agent.done;
+  t.equal(r.code, 0);
+  t.match(r.stderr, /The agent left the cluster; shutting down\n==> disco agent stopped\n$/);
+  t.notMatch(r.stderr, /DNS/, "-dns-port=-1: no DNS, no DNS warning");
+});
+
+t.test("agent -server -bootstrap -data-dir persists KV across restarts (the seed's setup)", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "disco-cli-persist-"));
+  const argv = ["-server", "-bootstrap", "-ui", `-data-dir=${dir}`, "-bind=127.0.0.1", "-client=127.0.0.1", "-node=agent-one", "-http-port=0", "-dns-port=0"];
+  const first = await startAgentCommand(argv);
+  t.equal((await runIn(["kv", "put", first.addr, "kept", "yes"])).code, 0);
+  const r1 = await first.stop();
+  t.match(r1.stdout, /Server: true \(Bootstrap: true\)\n[^]*Mode: 'dev' \(persisted in /);
+  t.match(r1.stdout, /Web UI: true\n/);
+  const second = await startAgentCommand(argv);
+  t.equal((await runIn(["kv", "get", second.addr, "kept"])).stdout, "yes\n");
+  t.equal((await second.stop()).code, 0);
+});
+
+t.test("agent: cluster flags, bad settings and a busy port fail with one clear line and exit 1", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "disco-cli-bad-"));
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+  const busyPort = (busy.address() as { port: number }).port;
+  await writeFile(join(dir, "bad.json"), '{"server": "yes"}');
+  await writeFile(join(dir, "badsvc.json"), '{"service": {"name": "x", "port": 99999}}');
+  const cases: [string[], RegExp][] = [
+    [["-server", `-data-dir=${dir}`, "-http-port=0"], /^disco agent: not supported yet \(-server without -bootstrap asks for a multi-node cluster[^\n]*-server -bootstrap -data-dir=DIR\)\n$/],
+    [["-dev", "-join=127.0.0.1", "-http-port=0"], /^disco agent: not supported yet \(-join\/-retry-join asks for a multi-node cluster/],
+    [["-server", "-bootstrap-expect=3", `-data-dir=${dir}`], /^disco agent: not supported yet \(-bootstrap-expect=3 asks/],
+    [["-server", "-bootstrap"], /^disco agent: invalid config data-dir: is required unless -dev/],
+    [["-dev", "-log-level=loud"], /^disco agent: invalid config log-level/],
+    [["-dev", `-config-file=${join(dir, "bad.json")}`], /^disco agent: invalid config [^\n]*bad\.json: server: must be true or false/],
+    [["-dev", "-http-port=0", "-dns-port=-1", `-config-file=${join(dir, "badsvc.json")}`], /^disco agent: invalid config services\[0\]: [^\n]*port/],
+    [["-dev", `-http-port=${busyPort}`, "-dns-port=-1"], /^disco agent: [^\n]*EADDRINUSE/],
+    [["-dev", "-encrypt=short"], /^disco agent: invalid config encrypt/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await runIn(["agent", ...argv]);
+    t.equal(r.code, 1, argv.join(" "));
+    t.match(r.stderr, message);
+    t.equal(r.stdout, "", "no banner");
+  }
+  t.equal((await runIn(["agent", "-dev", "extra"])).code, 2);
+  t.equal((await runIn(["agent", "-dev", "-config-file=/nonexistent.json"])).code, 2);
+});
