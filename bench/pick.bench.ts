@@ -21,6 +21,8 @@ import { SeededRng } from "../lib/util/rng.js";
 const PICKS_PER_RUN = 1_000_000;
 /** Timed runs per case; the median is reported. */
 const RUNS = 7;
+/** Set changes per rebuild case; the median of the second half (after warm-up) is reported. */
+const REBUILD_RUNS = 20;
 /** Picks in the shorter allocation run (the longer one is 3×). */
 const ALLOC_PICKS = 1_000_000;
 /** Distinct request keys cycled through by the hashing policies. */
@@ -45,6 +47,24 @@ function instances(count: number): Instance[] {
 
 function staticFeed(list: Instance[]): InstanceFeed {
   return { start: (push) => (push(list), () => {}) };
+}
+
+/** Median CPU ms to apply a changed set (one instance in or out): table, outlier state and policy rebuild. */
+function rebuildMs(policy: PolicyName, size: number): number {
+  let push: (list: Instance[]) => void = () => {};
+  const feed: InstanceFeed = { start: (p) => ((push = p), () => {}) };
+  const resolver = new Resolver("bench", { policy }, feed, { clock: new ManualClock(), rng: new SeededRng(7) });
+  const full = instances(size);
+  const less = full.slice(1);
+  const times: number[] = [];
+  for (let r = 0; r < REBUILD_RUNS; r++) {
+    const start = process.cpuUsage();
+    push(r % 2 === 0 ? full : less);
+    const used = process.cpuUsage(start);
+    if (r >= REBUILD_RUNS / 2) times.push((used.user + used.system) / 1000); // the first half warms up
+  }
+  resolver.close();
+  return median(times);
 }
 
 function makeResolver(policy: PolicyName, size: number): Resolver {
@@ -125,6 +145,7 @@ export default async function (ctx: BenchContext): Promise<void> {
       const alloc = await allocation(resolver, keyed);
       ctx.record({ case: `${policy} n=${size} pick`, value: ns.cpu, unit: "ns/pick", goal: 100, wallNs: ns.wall, keyed });
       ctx.record({ case: `${policy} n=${size} pick+report`, value: nsReport.cpu, unit: "ns/pair", wallNs: nsReport.wall });
+      ctx.record({ case: `${policy} n=${size} set change`, value: rebuildMs(policy, size), unit: "ms (CPU)" });
       ctx.record({
         case: `${policy} n=${size} alloc`,
         value: alloc.bytes,

@@ -81,6 +81,8 @@ export class RaftNode {
   private readSeq = 0;
   private leaderId = "";
   private failure: unknown;
+  private savedTerm = -1;
+  private savedVote = "";
 
   private constructor(private readonly o: RaftNodeOptions, core: RaftCore, applied: number) {
     this.core = core;
@@ -110,6 +112,8 @@ export class RaftNode {
       { hardState, snapshot, entries },
     );
     const node = new RaftNode(o, core, snapshot?.meta.index ?? 0);
+    node.savedTerm = hardState?.term ?? -1;
+    node.savedVote = hardState?.vote ?? "";
     node.scheduleTick();
     node.kick();
     return node;
@@ -180,7 +184,14 @@ export class RaftNode {
       if (from <= log.lastIndex()) await log.truncateAfter(from - 1);
       await log.append(ready.entries.map(entryToRecord));
     }
-    if (ready.hardState) await stable.save(ready.hardState);
+    // Term and vote must be durable before any message leaves; the commit
+    // index is only a hint (a restarted node relearns it from the leader), so
+    // a change of commit alone is not worth an fsync'd write per batch.
+    if (ready.hardState && (ready.hardState.term !== this.savedTerm || ready.hardState.vote !== this.savedVote)) {
+      await stable.save(ready.hardState);
+      this.savedTerm = ready.hardState.term;
+      this.savedVote = ready.hardState.vote;
+    }
     for (const m of ready.messages) {
       try {
         this.o.send(m.to, m);

@@ -35,7 +35,7 @@ function startServer(s: Server, peers: string[]): Promise<void> {
 
 function kill(s: Server): Promise<void> {
   const proc = s.proc;
-  if (!proc || proc.exitCode !== null) return Promise.resolve();
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     proc.once("exit", () => resolve());
     proc.kill("SIGKILL");
@@ -44,7 +44,8 @@ function kill(s: Server): Promise<void> {
 
 async function leaderOf(servers: Server[]): Promise<Server | undefined> {
   for (const s of servers) {
-    if (!s.proc || s.proc.exitCode !== null) continue;
+    // A SIGKILLed child has exitCode null and signalCode set.
+    if (!s.proc || s.proc.exitCode !== null || s.proc.signalCode !== null) continue;
     try {
       const res = await fetch(`http://${s.http}/v1/status/leader`, { signal: AbortSignal.timeout(500) });
       const rpc = (await res.json()) as string;
@@ -115,7 +116,7 @@ t.test("raft: 3 server processes, concurrent KV clients, leader SIGKILLed and re
   await new Promise((r) => setTimeout(r, 500));
   await startServer(leader!, peers);
   await new Promise((r) => setTimeout(r, 800));
-  const other = servers.find((s) => s !== leader && s.proc?.exitCode === null)!;
+  const other = servers.find((s) => s !== leader && s.proc?.exitCode === null && s.proc?.signalCode === null)!;
   other.proc!.stdin!.write("partition\n");
   await new Promise((r) => setTimeout(r, 1200));
   other.proc!.stdin!.write("heal\n");

@@ -68,6 +68,28 @@ t.test("agent -server -bootstrap -data-dir persists KV across restarts (the seed
   t.equal((await second.stop()).code, 0);
 });
 
+t.test("agent -server without -bootstrap runs a one-server raft cluster on -server-port", async (t) => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const serverPort = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const dir = await mkdtemp(join(tmpdir(), "disco-cli-raft-"));
+  const agent = await startAgentCommand(["-server", `-data-dir=${dir}`, "-bind=127.0.0.1", `-server-port=${serverPort}`, "-http-port=0", "-dns-port=-1", "-node=r1"]);
+  const peers = await runIn(["operator", "raft", "list-peers", agent.addr]);
+  t.match(peers.stdout, new RegExp(`\\n\\S+\\s+\\S+\\s+127\\.0\\.0\\.1:${serverPort}\\s+(leader|follower)\\s+true\\s+3\\n`));
+  let put = await runIn(["kv", "put", agent.addr, "k", "v"]);
+  for (let i = 0; i < 50 && put.code !== 0; i++) {
+    // The one server elects itself within an election timeout.
+    await new Promise((r) => setTimeout(r, 100));
+    put = await runIn(["kv", "put", agent.addr, "k", "v"]);
+  }
+  t.equal(put.code, 0, "writes go through Raft");
+  t.equal((await runIn(["kv", "get", agent.addr, "k"])).stdout, "v\n");
+  const r = await agent.stop();
+  t.equal(r.code, 0);
+  t.match(r.stdout, /Server: true \(Bootstrap: false\)\n[^]*Mode: 'raft' \(persisted in /);
+});
+
 t.test("agent: cluster flags, bad settings and a busy port fail with one clear line and exit 1", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "disco-cli-bad-"));
   const busy = createServer();
@@ -77,9 +99,8 @@ t.test("agent: cluster flags, bad settings and a busy port fail with one clear l
   await writeFile(join(dir, "bad.json"), '{"server": "yes"}');
   await writeFile(join(dir, "badsvc.json"), '{"service": {"name": "x", "port": 99999}}');
   const cases: [string[], RegExp][] = [
-    [["-server", `-data-dir=${dir}`, "-http-port=0"], /^disco agent: not supported yet \(-server without -bootstrap asks for a multi-node cluster[^\n]*-server -bootstrap -data-dir=DIR\)\n$/],
-    [["-dev", "-join=127.0.0.1", "-http-port=0"], /^disco agent: not supported yet \(-join\/-retry-join asks for a multi-node cluster/],
-    [["-server", "-bootstrap-expect=3", `-data-dir=${dir}`], /^disco agent: not supported yet \(-bootstrap-expect=3 asks/],
+    [[`-data-dir=${dir}`, "-http-port=0"], /^disco agent: client agents in raft mode [^\n]*is not supported yet \(asked for by a client agent \(neither -server nor -dev\)\); for one node use -dev, or -server -bootstrap -data-dir=DIR\n$/],
+    [["-server", "-bootstrap-expect=3", `-data-dir=${dir}`, "-http-port=0"], /^disco agent: invalid config bootstrapExpect: is 3, but join names 0 other servers/],
     [["-server", "-bootstrap"], /^disco agent: invalid config data-dir: is required unless -dev/],
     [["-dev", "-log-level=loud"], /^disco agent: invalid config log-level/],
     [["-dev", `-config-file=${join(dir, "bad.json")}`], /^disco agent: invalid config [^\n]*bad\.json: server: must be true or false/],

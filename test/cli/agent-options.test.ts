@@ -17,6 +17,7 @@ t.test("agent flags: the seed's consul command line maps to one persisted server
     mode: "dev", server: true, dataDir: "/d", node: "agent-one", ui: true, advertise: "127.0.0.1",
     bind: "127.0.0.1:8301", rpc: "127.0.0.1:8300", http: "0.0.0.0:8500", dns: "0.0.0.0:8600",
   });
+  t.equal(p.options.bootstrapExpect, undefined);
   t.equal(p.options.join, undefined, "no join list in single-node mode");
   t.equal(p.bootstrap, true);
   t.equal(p.clusterReason, undefined);
@@ -32,15 +33,19 @@ t.test("agent flags: -dev is in memory even with -data-dir; ports and client add
   t.equal(plan(["-dev", "-http-port=-1"]).options.http, undefined, "-http-port=-1 turns HTTP off");
 });
 
-t.test("agent flags: cluster flags map to mode raft and name the flag that asked for it", async (t) => {
-  t.match(plan(["-dev", "-join=10.0.0.1", "-retry-join=10.0.0.2:9000"]), {
-    options: { mode: "raft", join: ["10.0.0.1:8301", "10.0.0.2:9000"] }, clusterReason: "-join/-retry-join",
+t.test("agent flags: cluster flags map to a raft server known by its RPC address; -join names other servers' RPC addresses", async (t) => {
+  t.match(plan(["-server", "-bootstrap-expect=3", "-data-dir=/d", "-bind=10.0.0.1", "-join=10.0.0.2", "-retry-join=10.0.0.3:9300"]), {
+    options: { mode: "raft", server: true, bootstrapExpect: 3, rpc: "10.0.0.1:8300", join: ["10.0.0.2:8300", "10.0.0.3:9300"] },
+    clusterReason: "-join/-retry-join",
+  });
+  t.match(plan(["-server", "-data-dir=/d", "-server-port=9300"]), {
+    options: { mode: "raft", server: true, rpc: "127.0.0.1:9300" }, clusterReason: "-server without -bootstrap",
   });
   t.match(plan(["-server", "-bootstrap-expect=3", "-data-dir=/d"]), { options: { mode: "raft", bootstrapExpect: 3 }, clusterReason: "-bootstrap-expect=3" });
-  t.match(plan(["-server", "-data-dir=/d"]), { options: { mode: "raft", server: true }, clusterReason: "-server without -bootstrap" });
   t.match(plan(["-data-dir=/d"]), { options: { mode: "raft", server: false }, clusterReason: /client agent/ });
   t.match(plan(["-server", "-bootstrap-expect=1", "-data-dir=/d"]), { options: { mode: "dev" } }, "-bootstrap-expect=1 is -bootstrap");
-  t.match(plan(["-dev", "-join=::1"]).options.join, ["[::1]:8301"], "a bare IPv6 join address gets brackets and the port");
+  t.match(plan(["-dev", "-join=::1"]).options.join, ["[::1]:8300"], "a bare IPv6 join address gets brackets and the port");
+  t.equal(plan(["-dev"]).options.rpc, undefined, "a lone dev node needs no RPC address");
 });
 
 t.test("agent flags: conflicting or missing settings are config errors naming the flag", async (t) => {
@@ -54,6 +59,7 @@ t.test("agent flags: conflicting or missing settings are config errors naming th
 
 t.test("agent flags: -advertise wins; a wildcard -bind is not advertised; IPv6 hosts are bracketed", async (t) => {
   t.match(plan(["-dev", "-bind=0.0.0.0", "-advertise=10.1.1.1"]).options, { advertise: "10.1.1.1", bind: "0.0.0.0:8301", rpc: "10.1.1.1:8300" });
+  t.match(plan(["-dev", "-bind=0.0.0.0"]).options, { rpc: "127.0.0.1:8300" }, "a wildcard bind is not an address peers can use");
   t.equal(plan(["-dev", "-bind=0.0.0.0"]).options.advertise, undefined);
   t.match(plan(["-dev", "-serf-lan-port=9301"]).options, { bind: "0.0.0.0:9301" });
   t.equal(joinHostPort("::1", 8500), "[::1]:8500");

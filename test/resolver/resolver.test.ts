@@ -97,7 +97,7 @@ t.test("resolver: 'change' is emitted after the policy is rebuilt, with frozen i
   const raw = inst(2);
   feed.push([inst(0), inst(1), raw]);
   t.equal(resolver.instances()[0], resolver.instances()[0]);
-  raw.port = 1; // the feed mutating its own object changes nothing
+  (raw as { port: number }).port = 1; // the feed mutating its own object changes nothing
   t.equal(resolver.instances()[2]!.port, 8002);
   const objects = resolver.instances();
   feed.push([inst(0), inst(1), inst(2, { port: 5 })]);

@@ -21,9 +21,12 @@ export function ipv4Bytes(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** Longest IPv6 text form (eight groups written as six plus a dotted quad), as INET6_ADDRSTRLEN - 1. */
+const IPV6_TEXT_LENGTH_MAX = 45;
+
 /** Bytes of an IPv6 address (with `::` and a trailing dotted quad allowed, no zone), or undefined. */
 export function ipv6Bytes(text: string): Uint8Array | undefined {
-  if (text.length === 0 || text.length > 45 || text.includes("%")) return undefined;
+  if (text.length === 0 || text.length > IPV6_TEXT_LENGTH_MAX || text.includes("%")) return undefined;
   let head = text;
   let v4: Uint8Array | undefined;
   const lastColon = text.lastIndexOf(":");

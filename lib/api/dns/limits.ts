@@ -56,6 +56,13 @@ export const TXT_STRING_BYTES_MAX = 255;
  */
 export const CACHE_ENTRIES_MAX = 4096;
 
+/**
+ * Answer bytes queued on one TCP connection whose client does not read them.
+ * Past this the client is pipelining faster than it reads, and is cut off
+ * rather than allowed to grow our memory.
+ */
+export const TCP_WRITE_BUFFER_BYTES_MAX = 1024 * 1024;
+
 /** Concurrent TCP connections; further ones are refused by the kernel backlog. */
 export const TCP_CONNECTIONS_MAX = 256;
 

@@ -9,7 +9,9 @@ import type { AddressInfo, Socket } from "node:net";
 import type { DnsHandler, Packet } from "dns2";
 import { MalformedPacketError } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
-import { LABEL_BYTES_MAX, NAME_BYTES_MAX, QUERY_ADDITIONALS_MAX, TCP_CONNECTIONS_MAX, TCP_IDLE_MS } from "./limits.js";
+import {
+  LABEL_BYTES_MAX, NAME_BYTES_MAX, QUERY_ADDITIONALS_MAX, TCP_CONNECTIONS_MAX, TCP_IDLE_MS, TCP_WRITE_BUFFER_BYTES_MAX,
+} from "./limits.js";
 import type { DnsResponder } from "./responder.js";
 import { FLAG, RCODE, TYPE, type Edns, type Query } from "./wire.js";
 
@@ -124,14 +126,21 @@ export async function listenTcp(host: string, port: number, responder: DnsRespon
     socket.once("close", () => sockets.delete(socket));
   });
   server.on("request", (request, send, client) => {
+    const socket = client as Socket;
     try {
+      if (socket.writableLength > TCP_WRITE_BUFFER_BYTES_MAX) {
+        responder.stats.dropped++;
+        logger.debug({}, "dns: TCP client does not read its answers; closing");
+        socket.destroy();
+        return;
+      }
       const out = answer(responder, request, logger);
       if (out) void Promise.resolve(send(out)).catch(() => {});
-      else (client as Socket).destroy();
+      else socket.destroy();
     } catch (err) {
       responder.stats.dropped++;
       logger.error({ err }, "dns: failed to answer a TCP query");
-      (client as Socket).destroy();
+      socket.destroy();
     }
   });
   // dns2 reports frames it cannot decode at all (and socket errors) here, then closes the connection.

@@ -3,7 +3,10 @@
  * command line means follows Consul: `-dev`, or `-server` with `-bootstrap`
  * (or `-bootstrap-expect=1`) and nothing to join, is one node on its own
  * (mode "dev", persisted when not `-dev`); anything else is a cluster
- * (mode "raft"), which Agent.start refuses until the Raft layer lands.
+ * (mode "raft"). Until gossip lands, raft servers find each other by RPC
+ * address, so `-join` names other servers' RPC addresses (a bare host gets
+ * -server-port), every other server must be listed, and client agents are
+ * refused by Agent.start.
  *
  * @module
  */
@@ -17,6 +20,9 @@ export const DEFAULT_PORTS = { http: 8500, dns: 8600, serfLan: 8301, serfWan: 83
 /** Where HTTP and DNS listen unless -client says otherwise (Consul's default: loopback only). */
 export const DEFAULT_CLIENT_ADDR = "127.0.0.1";
 
+/** The address a node advertises when neither -advertise nor a specific -bind says (the agent's default). */
+export const DEFAULT_ADVERTISE_ADDR = "127.0.0.1";
+
 /** What the banner needs to know beyond the options. */
 export interface AgentPlan {
   options: AgentOptions;
@@ -24,7 +30,7 @@ export interface AgentPlan {
   clientAddr: string;
   ports: { http: number; dns: number; serfLan: number; serfWan: number; server: number };
   bootstrap: boolean;
-  /** When the settings ask for a cluster: which of them does (for the "not supported" message). */
+  /** When the settings ask for a cluster: which of them does (for error messages). */
   clusterReason: string | undefined;
 }
 
@@ -37,8 +43,8 @@ function isWildcard(host: string): boolean {
   return host === "0.0.0.0" || host === "::" || host === "[::]";
 }
 
-/** A join address without a port gets the LAN gossip port, as in Consul. */
-function withGossipPort(addr: string, port: number): string {
+/** A join address without a port gets the default port (today the server RPC port: see the module comment). */
+function withDefaultPort(addr: string, port: number): string {
   return /:\d+$/.test(addr) && !/^[^[]*:[^\]]*:/.test(addr) ? addr : joinHostPort(addr, port);
 }
 
@@ -70,7 +76,7 @@ export function toAgentOptions(s: AgentSettings): AgentPlan {
   checkPort(ports.server, "server-port", false);
   const joins = [...s.join, ...s.retryJoin].map((a) => {
     if (a.includes("provider=")) throw new NotSupportedError(`cloud auto-join ("${a}")`);
-    return withGossipPort(a, ports.serfLan);
+    return withDefaultPort(a, ports.server);
   });
   const single = joins.length === 0 && (dev || (server && (bootstrap || s.bootstrapExpect === 1)));
   const clusterReason = single ? undefined
@@ -82,6 +88,8 @@ export function toAgentOptions(s: AgentSettings): AgentPlan {
   const bindHost = s.bindAddr;
   const gossipGiven = bindHost !== undefined || s.ports.serfLan !== undefined || s.ports.server !== undefined;
   const advertise = s.advertiseAddr ?? (bindHost !== undefined && !isWildcard(bindHost) ? bindHost : undefined);
+  // A raft server is known to its peers by its RPC address, so it must be one they can reach.
+  const rpc = gossipGiven || !single ? joinHostPort(advertise ?? DEFAULT_ADVERTISE_ADDR, ports.server) : undefined;
   const options: AgentOptions = {
     mode: single ? "dev" : "raft",
     server: single ? true : server,
@@ -90,10 +98,8 @@ export function toAgentOptions(s: AgentSettings): AgentPlan {
     ...(s.datacenter !== undefined ? { datacenter: s.datacenter } : {}),
     ...(!dev && s.dataDir ? { dataDir: s.dataDir } : {}),
     ...(advertise !== undefined ? { advertise } : {}),
-    ...(gossipGiven ? {
-      bind: joinHostPort(bindHost ?? "0.0.0.0", ports.serfLan),
-      rpc: joinHostPort(advertise ?? bindHost ?? "0.0.0.0", ports.server),
-    } : {}),
+    ...(gossipGiven ? { bind: joinHostPort(bindHost ?? "0.0.0.0", ports.serfLan) } : {}),
+    ...(rpc !== undefined ? { rpc } : {}),
     ...(s.encrypt !== undefined ? { encrypt: s.encrypt } : {}),
     ...(Object.keys(s.nodeMeta).length > 0 ? { meta: { ...s.nodeMeta } } : {}),
     ...(ports.http >= 0 ? { http: joinHostPort(clientAddr, ports.http) } : {}),

@@ -6,8 +6,8 @@
  * @module
  */
 import type { Command } from "../command.js";
-import { NotSupportedYetError, UsageError } from "../errors.js";
-import { NotSupportedError } from "../../util/errors.js";
+import { UsageError } from "../errors.js";
+import { DiscoError, NotSupportedError } from "../../util/errors.js";
 import type { Agent } from "../../agent/agent.js";
 import type { FlagSpec } from "../flags.js";
 import { readInputFile, type CliIo } from "../io.js";
@@ -35,8 +35,8 @@ const AGENT_FLAGS: FlagSpec[] = [
   { name: "node-meta", kind: "list", placeholder: "<key:value>", usage: "A node metadata pair." },
   { name: "datacenter", kind: "string", placeholder: "<dc>", usage: "Datacenter name. Default dc1." },
   { name: "domain", kind: "string", placeholder: "<domain>", usage: "DNS domain. Default disco." },
-  { name: "join", kind: "list", placeholder: "<addr>", usage: "An agent to join at start (multi-node: not supported yet)." },
-  { name: "retry-join", kind: "list", placeholder: "<addr>", usage: "Like -join, retried until it works (multi-node: not supported yet)." },
+  { name: "join", kind: "list", placeholder: "<addr>", usage: "Another server to join. Until gossip lands: its RPC address (host[:server-port]), and every other server must be listed." },
+  { name: "retry-join", kind: "list", placeholder: "<addr>", usage: "Like -join (cloud auto-join is not supported)." },
   { name: "ui", kind: "bool", usage: "Serves the web UI at /ui/." },
   { name: "encrypt", kind: "string", placeholder: "<key>", usage: "Gossip encryption key (see `disco keygen`)." },
   { name: "config-file", kind: "list", placeholder: "<path>", usage: "A JSON file of Consul agent configuration; flags override it." },
@@ -70,8 +70,9 @@ export const agentCommand: Command = {
   synopsis: "Runs a disco agent",
   usage: "[options]",
   help: "Runs until SIGINT or SIGTERM (then leaves gracefully), or until `disco leave`.\n"
-    + "-dev, or -server -bootstrap -data-dir=DIR, run a single node; cluster flags (-join,\n"
-    + "-retry-join, -bootstrap-expect > 1, -server alone) need the Raft and gossip layers (not supported yet).",
+    + "-dev, or -server -bootstrap -data-dir=DIR, run a single node. Other -server command lines run a\n"
+    + "Raft server: -bootstrap-expect=N -join=ADDR … where, until gossip lands, -join lists every other\n"
+    + "server's RPC address. Client agents (no -server) need gossip and are not supported yet.",
   http: false,
   flags: AGENT_FLAGS,
   async run({ io, flags, args }) {
@@ -86,10 +87,9 @@ export const agentCommand: Command = {
       agent = await startAgent({ ...plan.options, logger }, (line) => io.stderr(`==> Warning: ${line}\n`));
     } catch (err) {
       if (!(err instanceof NotSupportedError) || plan.clusterReason === undefined) throw err;
-      throw new NotSupportedYetError(`${plan.clusterReason} asks for a multi-node cluster, and the Raft and gossip layers `
-        + "are in progress; for one node use -dev, or -server -bootstrap -data-dir=DIR", { cause: err });
+      throw new DiscoError("NOT_SUPPORTED", `${err.message} (asked for by ${plan.clusterReason}); `
+        + "for one node use -dev, or -server -bootstrap -data-dir=DIR", { cause: err });
     }
-    logger.info({ node: agent.node, datacenter: agent.datacenter, mode: agent.mode }, "agent started");
     let dnsPort: number | undefined;
     try {
       const dns = dnsPortOf(agent);
@@ -101,6 +101,7 @@ export const agentCommand: Command = {
       await agent.close();
       throw err;
     }
+    logger.info({ node: agent.node, datacenter: agent.datacenter, mode: agent.mode }, "agent started");
     io.stdout(formatBanner({
       version: cliVersion(), node: agent.node, datacenter: agent.datacenter, mode: agent.mode,
       server: plan.options.server ?? true, bootstrap: plan.bootstrap, dataDir: plan.options.dataDir,

@@ -36,8 +36,8 @@ export class MaglevPolicy implements Policy {
     const m = this.tableSize;
     const usable = view.usable;
     const n = usable.length;
-    const next = new Float64Array(n); // the slot each instance tries next
-    const skip = new Float64Array(n);
+    const next = new Int32Array(n); // the slot each instance tries next
+    const skip = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const key = view.keys[usable[i]!]!;
       next[i] = murmur3(key, OFFSET_SEED) % m;
@@ -47,12 +47,18 @@ export class MaglevPolicy implements Policy {
     table.fill(-1);
     let filled = n === 0 ? m : 0;
     // Terminates: M is prime and 1 ≤ skip < M, so each permutation visits every slot.
+    // Slots stay below 2M < 2^31, so this is integer arithmetic with no modulo.
     while (filled < m) {
       for (let i = 0; i < n && filled < m; i++) {
+        const step = skip[i]!;
         let slot = next[i]!;
-        while (table[slot] !== -1) slot = (slot + skip[i]!) % m;
+        while (table[slot] !== -1) {
+          slot += step;
+          if (slot >= m) slot -= m;
+        }
         table[slot] = usable[i]!;
-        next[i] = (slot + skip[i]!) % m;
+        slot += step;
+        next[i] = slot >= m ? slot - m : slot;
         filled++;
       }
     }

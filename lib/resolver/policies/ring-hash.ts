@@ -31,7 +31,7 @@ const BUCKET_BITS_MAX = 16;
 
 /**
  * Points each of `count` instances gets on a ring bounded by `ringSizeMin` and `ringSizeMax`.
- * @returns at least 1.
+ * @returns at least 1 for a non-empty set, 0 for an empty one.
  */
 export function pointsPerInstance(count: number, ringSizeMin: number, ringSizeMax: number): number {
   if (count <= 0) return 0;

@@ -166,6 +166,10 @@ function layOut(positions: number[], weights: number[], phases: number[], length
 }
 
 function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
+  while (b !== 0) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
   return a;
 }

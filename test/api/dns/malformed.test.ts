@@ -1,4 +1,4 @@
-import t from "tap";
+import t, { type Test } from "tap";
 import { connect } from "node:net";
 import fc from "fast-check";
 import { startDnsServer } from "../../../lib/api/dns/server.js";
@@ -7,7 +7,7 @@ import { bad } from "./bad-queries.js";
 import { FakeSource } from "./fake-source.js";
 import { buildQuery, exchange } from "./helpers.js";
 
-async function server(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function server(t: Test) {
   const source = new FakeSource().addNode("n1", "10.0.0.1").add({ node: "n1", id: "w", service: "web", port: 80 });
   const dns = await startDnsServer(source, { host: "127.0.0.1", port: 0, rng: new SeededRng(3) });
   t.teardown(() => dns.close());

@@ -44,7 +44,8 @@ t.test("dns source: a malformed source is refused at start, naming the member", 
   const good = new FakeSource();
   t.doesNotThrow(() => checkDnsSource(good));
   t.throws(() => checkDnsSource(null as never), { name: "InvalidArgumentError", field: "source" });
-  t.throws(() => checkDnsSource({ ...good, datacenter: "" } as DnsSource), { name: "InvalidArgumentError", field: "source.datacenter" });
+  const noDc = Object.assign(Object.create(FakeSource.prototype) as FakeSource, { datacenter: "" });
+  t.throws(() => checkDnsSource(noDc), { name: "InvalidArgumentError", field: "source.datacenter" });
   t.throws(() => checkDnsSource({ datacenter: "dc1", healthService: () => [], node: () => undefined } as unknown as DnsSource),
     { name: "InvalidArgumentError", field: "source.index" });
   await t.rejects(startDnsServer({ datacenter: "dc1" } as DnsSource, { host: "127.0.0.1", port: 0 }), { name: "InvalidArgumentError" });

@@ -20,7 +20,7 @@ t.test("maglev: every instance owns M/n table slots, give or take one", async (t
   const m = 65537;
   const policy = new MaglevPolicy(new SeededRng(1), m);
   const set = insts(7);
-  policy.rebuild({ instances: set, keys: set.map((i) => `${i.node}/${i.id}`), inflight: new Float64Array(7), usable: Int32Array.from(set.keys()) }, null);
+  policy.rebuild({ instances: set, keys: set.map((i) => `${i.node}/${i.id}`), inflight: new Float64Array(7), usable: Int32Array.from(set.keys()) });
   const table = (policy as unknown as { table: Int32Array }).table;
   const slots = new Array(7).fill(0);
   for (const owner of table) slots[owner]++;
