@@ -12,7 +12,7 @@
  * for WINDOW_MS each, interleaved; the rows are medians.
  *
  * Run: `npx tsx bench/index.ts dns`. Knobs: DNS_BENCH_MS (per round, default
- * 3000), DNS_BENCH_ROUNDS (default 3), DNS_BENCH_WINDOW (outstanding queries,
+ * 2000), DNS_BENCH_ROUNDS (default 5), DNS_BENCH_WINDOW (outstanding queries,
  * default 64).
  */
 import { createSocket, type Socket } from "node:dgram";
@@ -20,13 +20,15 @@ import { Worker } from "node:worker_threads";
 import dns2 from "dns2";
 import type { BenchContext } from "./harness.js";
 import { median } from "./harness.js";
+import { DnsResponder } from "../lib/api/dns/responder.js";
 import { startDnsServer } from "../lib/api/dns/server.js";
+import { silentLogger } from "../lib/util/logger.js";
 import type { DnsSource } from "../lib/api/dns/source.js";
 import type { HealthEntry, NodeRecord } from "../lib/catalog/types.js";
 import { SeededRng } from "../lib/util/rng.js";
 
-const RUN_MS = Number(process.env["DNS_BENCH_MS"] ?? 3000);
-const ROUNDS = Number(process.env["DNS_BENCH_ROUNDS"] ?? 3);
+const RUN_MS = Number(process.env["DNS_BENCH_MS"] ?? 2000);
+const ROUNDS = Number(process.env["DNS_BENCH_ROUNDS"] ?? 5);
 const WINDOW = Number(process.env["DNS_BENCH_WINDOW"] ?? 64);
 /** A query unanswered this long is counted lost and replaced. */
 const LOST_AFTER_MS = 200;
@@ -156,7 +158,39 @@ function firstAnswer(port: number, q: Buffer): Promise<Buffer> {
   });
 }
 
+/** Calls per second of `fn` over about `ms` of wall time (checked every 1,000 calls). */
+function rate(fn: () => void, ms: number): number {
+  const started = performance.now();
+  let calls = 0;
+  while (performance.now() - started < ms) {
+    for (let i = 0; i < 1000; i++) fn();
+    calls += 1000;
+  }
+  return (calls / (performance.now() - started)) * 1000;
+}
+
+/**
+ * CPU cost per query without sockets: our cached path (what a hit costs on
+ * top of the syscalls), against dns2 parsing the query and encoding an answer.
+ */
+function cpuCost(ctx: BenchContext): void {
+  const { Packet } = dns2;
+  const r = new DnsResponder(source(), { domainLabels: ["disco"], ttlSeconds: 0, udpAnswerLimit: 3 }, new SeededRng(1), silentLogger);
+  for (const [qname, q] of Object.entries(QUERIES)) {
+    const ours = rate(() => r.handleUdp(q), 1000);
+    const viaDns2 = rate(() => {
+      const req = Packet.parse(q);
+      const res = Packet.createResponseFromRequest(req);
+      res.answers.push({ name: req.questions[0]!.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 0, address: "10.0.1.1" } as never);
+      res.toBuffer();
+    }, 1000);
+    ctx.record({ case: `${qname} query, disco handleUdp in-process`, value: Math.round(ours), unit: "queries/s", us_per_query: Number((1e6 / ours).toFixed(2)) });
+    ctx.record({ case: `${qname} query, dns2 parse+encode in-process`, value: Math.round(viaDns2), unit: "queries/s", us_per_query: Number((1e6 / viaDns2).toFixed(2)) });
+  }
+}
+
 export default async function (ctx: BenchContext): Promise<void> {
+  cpuCost(ctx);
   const ours = await startDnsServer(source(), { host: "127.0.0.1", port: 0, rng: new SeededRng(1) });
   const dns2Server = await bareDns2();
   const results = new Map<string, number[]>();

@@ -23,6 +23,12 @@ export interface CommandBackend {
   propose(command: CatalogCommand, signal?: AbortSignal): Promise<ApplyResult>;
   /** Resolves when a read at this consistency may be served from the local replica. */
   readBarrier(consistency: Consistency, signal?: AbortSignal): Promise<void>;
+  /**
+   * For Consul's X-Consul-KnownLeader / X-Consul-LastContact headers: whether
+   * a leader is known, and ms since this replica last heard from it (0 on the
+   * leader itself). A `stale` read may be that far behind.
+   */
+  leaderContact(): { knownLeader: boolean; lastContactMs: number };
   /** Releases files, sockets and timers. Pending proposals reject with ClosedError. */
   close(): Promise<void>;
 }

@@ -120,6 +120,10 @@ export class LocalBackend implements CommandBackend {
     return Promise.resolve();
   }
 
+  leaderContact(): { knownLeader: boolean; lastContactMs: number } {
+    return { knownLeader: true, lastContactMs: 0 };
+  }
+
   private async drain(): Promise<void> {
     this.writing = true;
     try {

@@ -220,6 +220,14 @@ export class RaftBackend implements CommandBackend {
     }
   }
 
+  leaderContact(): { knownLeader: boolean; lastContactMs: number } {
+    const leader = this.node.leader;
+    if (!leader) return { knownLeader: false, lastContactMs: 0 };
+    if (leader === this.transport.address) return { knownLeader: true, lastContactMs: 0 };
+    const seen = this.lastContact.get(leader);
+    return { knownLeader: true, lastContactMs: seen === undefined ? 0 : Math.max(0, Math.round(this.o.timers.nowMs() - seen)) };
+  }
+
   async readBarrier(consistency: Consistency, signal?: AbortSignal): Promise<void> {
     if (consistency === "stale") return;
     const deadline = this.o.timers.nowMs() + LEADER_WAIT_MS_MAX;

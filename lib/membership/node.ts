@@ -82,6 +82,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   private leaving: Promise<void> | undefined;
   private leaveWaiter: (() => void) | undefined;
   private leaveTimer: TimerHandle | undefined;
+  private leaveHold: ReturnType<typeof setTimeout> | undefined;
   private retryAbort: AbortController | undefined;
   /** Events held until the caller of start() has had a chance to add listeners. */
   private held: MemberEvent[] | undefined = [];
@@ -191,7 +192,9 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
    * Leaves gracefully: announces "left" and resolves once that news has been
    * retransmitted enough to reach everyone, or after `leaveTimeoutMs`. The
    * node keeps answering probes until {@link close}. Calling it again returns
-   * the same promise.
+   * the same promise. Like a request in flight, a leave in progress keeps the
+   * process alive (for at most `leaveTimeoutMs`), so `await leave()` at
+   * shutdown completes.
    * @throws ClosedError after close().
    */
   leave(): Promise<void> {
@@ -202,6 +205,8 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     });
     this.retryAbort?.abort();
     this.leaveTimer = this.timers.after(this.o.leaveTimeoutMs, () => this.finishLeave("timed out"));
+    // Ref'd on purpose: the driver's own timers are unref'd and would let the process exit mid-leave.
+    this.leaveHold = setTimeout(() => {}, this.o.leaveTimeoutMs);
     this.core.leave();
     this.pump();
     return this.leaving;
@@ -410,6 +415,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     if (!resolve) return;
     this.leaveWaiter = undefined;
     this.leaveTimer?.cancel();
+    clearTimeout(this.leaveHold);
     if (problem) this.log.warn({ timeoutMs: this.o.leaveTimeoutMs }, `leave ${problem} before the news had spread`);
     resolve();
   }

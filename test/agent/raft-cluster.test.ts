@@ -10,7 +10,7 @@ async function cluster(t: Tap.Test, size: number, dataDirs = false): Promise<{ a
   const start = async (i: number): Promise<Agent> => {
     const agent = await Agent.start({
       mode: "raft", server: true, node: `s${i}`, rpc: addrs[i], join: addrs.filter((_, j) => j !== i),
-      bootstrapExpect: size, dataDir: dirs[i],
+      bootstrapExpect: size, dataDir: dirs[i], http: "127.0.0.1:0",
     });
     agents[i] = agent;
     return agent;
@@ -39,6 +39,15 @@ t.test("raft: three servers elect one leader and replicate KV and registrations 
   api.close();
   const stale = await agents[2]!.kv.get("from/0", { consistency: "stale" });
   t.equal(stale?.value.toString(), "v0");
+  const leaderAddr = agents[0]!.raft.leader()!.address;
+  const follower = agents.find((a) => (a as unknown as { options: { rpc: string } }).options.rpc !== leaderAddr)!;
+  const res = await fetch(`http://127.0.0.1:${follower.httpAddress!.port}/v1/kv/from/0?stale`);
+  await res.arrayBuffer();
+  t.equal(res.headers.get("x-consul-knownleader"), "true");
+  t.ok(/^\d+$/.test(res.headers.get("x-consul-lastcontact") ?? ""), `a stale read reports its lag: ${res.headers.get("x-consul-lastcontact")} ms`);
+  t.equal(res.headers.get("x-consul-effective-consistency"), "stale");
+  const leaderRes = await fetch(`http://127.0.0.1:${follower.httpAddress!.port}/v1/status/leader`);
+  t.equal(await leaderRes.json(), leaderAddr, "/v1/status/leader names the leader's RPC address");
 });
 
 t.test("raft: the cluster survives the leader's loss and a restarted server catches up from its data dir", async (t) => {

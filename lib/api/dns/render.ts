@@ -69,7 +69,11 @@ export class Scratch {
   private swaps = new Int32Array(0);
   private stamp = 0;
 
-  /** Chooses `k` of `n` indices: a uniform random sample in random order when `shuffle`, else the first `k`. */
+  /**
+   * Chooses `k` of `n` indices, in the first `k` slots of the returned array
+   * (which may be longer): a uniform random sample in random order when
+   * `shuffle`, else 0..k-1.
+   */
   pick(n: number, k: number, shuffle: boolean, rng: Rng): Int32Array {
     if (this.order.length < n) {
       this.order = Int32Array.from({ length: n }, (_, i) => i);
@@ -86,7 +90,7 @@ export class Scratch {
         order[j] = t;
       }
     }
-    return order.subarray(0, k);
+    return order;
   }
 
   /** Undoes the swaps of the last shuffled `pick` of `k`. */
@@ -126,19 +130,22 @@ export function render(p: Prepared, id: number, rng: Rng, scratch: Scratch): Ren
     size += len;
   }
   // Additional records are optional (RFC 2181 §9): include those that fit, never set TC for them.
-  const stamp = scratch.nextStamp();
   const extras: Buffer[] = [];
-  for (let i = 0; i < answers; i++) {
-    const e = plan.units[order[i]!]!.extra;
-    if (e < 0 || p.marks[e] === stamp) continue;
-    p.marks[e] = stamp;
-    const rr = plan.extras[e]!;
-    if (size + rr.length <= p.sizeMax) {
-      extras.push(rr);
-      size += rr.length;
+  if (plan.extras.length > 0) {
+    const stamp = scratch.nextStamp();
+    for (let i = 0; i < answers; i++) {
+      const e = plan.units[order[i]!]!.extra;
+      if (e < 0 || p.marks[e] === stamp) continue;
+      p.marks[e] = stamp;
+      const rr = plan.extras[e]!;
+      if (size + rr.length <= p.sizeMax) {
+        extras.push(rr);
+        size += rr.length;
+      }
     }
   }
-  const out = Buffer.alloc(size);
+  // Every byte is written below and the total is checked, so no uninitialised byte can leave (RFC 9267 §6).
+  const out = Buffer.allocUnsafe(size);
   out.writeUInt16BE(id, 0);
   out.writeUInt16BE(p.flags | (truncated ? FLAG.TC : 0), 2);
   out.writeUInt16BE(1, 4);
@@ -146,12 +153,26 @@ export function render(p: Prepared, id: number, rng: Rng, scratch: Scratch): Ren
   out.writeUInt16BE(plan.authority.length, 8);
   out.writeUInt16BE(extras.length + (p.opt ? 1 : 0), 10);
   let at = HEADER_BYTES;
-  at += p.question.copy(out, at);
-  for (let i = 0; i < answers; i++) at += plan.units[order[i]!]!.rr.copy(out, at);
+  out.set(p.question, at);
+  at += p.question.length;
+  for (let i = 0; i < answers; i++) {
+    const rr = plan.units[order[i]!]!.rr;
+    out.set(rr, at);
+    at += rr.length;
+  }
   if (plan.balanced && n > 1) scratch.restore(k);
-  for (const rr of plan.authority) at += rr.copy(out, at);
-  for (const rr of extras) at += rr.copy(out, at);
-  if (p.opt) at += p.opt.copy(out, at);
+  for (const rr of plan.authority) {
+    out.set(rr, at);
+    at += rr.length;
+  }
+  for (const rr of extras) {
+    out.set(rr, at);
+    at += rr.length;
+  }
+  if (p.opt) {
+    out.set(p.opt, at);
+    at += p.opt.length;
+  }
   if (at !== size) throw new Error(`dns render: wrote ${at} of ${size} bytes`);
   return { bytes: out, truncated };
 }

@@ -46,11 +46,17 @@ export async function waitForScope(ctx: HttpApiContext, req: ApiRequest, scope: 
   return catalog.state.scopeIndex(scope);
 }
 
+/** Consul's headers for a read served at `index`. */
+export function readHeaders(ctx: HttpApiContext, req: ApiRequest, res: ServerResponse, index: number): void {
+  const consistency = consistencyOf(req);
+  consulHeaders(res, index, ctx.backend.leaderContact(), consistency === "default" ? "leader" : consistency);
+}
+
 /** A blocking read answered with JSON. */
 export async function blockingJson(
   ctx: HttpApiContext, req: ApiRequest, res: ServerResponse, scope: WatchScope, compute: () => unknown,
 ): Promise<void> {
   const index = await waitForScope(ctx, req, scope);
-  consulHeaders(res, index);
+  readHeaders(ctx, req, res, index);
   sendJson(res, 200, compute(), req.query.has("pretty"));
 }

@@ -79,12 +79,16 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Consul's read headers. The index is never 0. */
-export function consulHeaders(res: ServerResponse, index: number): void {
+/** Consul's read headers. The index is never 0; LastContact is how stale a `?stale` read may be (ms). */
+export function consulHeaders(
+  res: ServerResponse, index: number,
+  leader: { knownLeader: boolean; lastContactMs: number } = { knownLeader: true, lastContactMs: 0 },
+  consistency = "leader",
+): void {
   res.setHeader("X-Consul-Index", String(Math.max(1, index)));
-  res.setHeader("X-Consul-KnownLeader", "true");
-  res.setHeader("X-Consul-LastContact", "0");
-  res.setHeader("X-Consul-Effective-Consistency", "leader");
+  res.setHeader("X-Consul-KnownLeader", String(leader.knownLeader));
+  res.setHeader("X-Consul-LastContact", String(leader.lastContactMs));
+  res.setHeader("X-Consul-Effective-Consistency", consistency);
 }
 
 /** Writes a JSON body. */

@@ -5,10 +5,10 @@
  */
 import type { KvTxnOp } from "../../catalog/commands.js";
 import { TXN_OPS_MAX } from "../../util/limits.js";
-import { checkDatacenter, waitForScope } from "./blocking.js";
+import { checkDatacenter, readHeaders, waitForScope } from "./blocking.js";
 import { kvJson } from "./consul-json.js";
 import { HttpError } from "./errors.js";
-import { consulHeaders, flag, intParam, readBody, readJson, sendJson, sendText } from "./request.js";
+import { flag, intParam, readBody, readJson, sendJson, sendText } from "./request.js";
 import type { Route } from "./router.js";
 
 const TXN_VERBS = new Set([
@@ -25,7 +25,7 @@ export const kvRoutes: Route[] = [
       const keysOnly = flag(req.query, "keys");
       const recurse = keysOnly || flag(req.query, "recurse");
       const index = await waitForScope(ctx, req, { kind: "kv", key, prefix: recurse });
-      consulHeaders(res, index);
+      readHeaders(ctx, req, res, index);
       const state = ctx.backend.catalog.state;
       if (keysOnly) {
         const keys = state.kvKeys(key, req.query.get("separator") ?? undefined);
