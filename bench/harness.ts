@@ -16,10 +16,18 @@ export interface BenchRow {
   [extra: string]: unknown;
 }
 
+/** A row as a bench records it (the harness adds `bench`). */
+export interface BenchRowInput {
+  case: string;
+  value: number;
+  unit: string;
+  [extra: string]: unknown;
+}
+
 /** What a bench module receives. */
 export interface BenchContext {
   /** Records one figure. */
-  record(row: Omit<BenchRow, "bench">): void;
+  record(row: BenchRowInput): void;
 }
 
 /** A bench module's default export. */
@@ -34,10 +42,10 @@ export async function runBench(name: string, main: BenchMain, sink: BenchRow[]):
   mkdirSync(resultsDir, { recursive: true });
   await main({
     record(row) {
-      const full = { bench: name, ...row, at: new Date().toISOString(), node: process.version } as BenchRow;
+      const full: BenchRow = { ...row, bench: name, case: row.case, value: row.value, unit: row.unit, at: new Date().toISOString(), node: process.version };
       sink.push(full);
       appendFileSync(file, JSON.stringify(full) + "\n");
-      process.stdout.write(`  ${name} ${row.case}: ${formatValue(row.value)} ${row.unit}\n`);
+      process.stdout.write(`  ${name} ${full.case}: ${formatValue(full.value)} ${full.unit}\n`);
     },
   });
 }

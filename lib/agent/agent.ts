@@ -274,17 +274,21 @@ export class Agent extends EventEmitter<AgentEvents> {
    * catalog, with client-side load balancing (`pick()`).
    * @throws InvalidArgumentError on a bad name or options; NotSupportedError for another datacenter.
    */
-  discover(name: string, options: ResolverOptions = {}): Resolver {
+  discover(name: string, options: ResolverOptions & { failover?: string[] } = {}): Resolver {
     this.assertOpen();
     if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("name", "must be a non-empty service name");
-    const resolved = resolveResolverOptions(options);
+    const { failover, ...resolverOptions } = options as ResolverOptions & { failover?: unknown };
+    if (failover !== undefined && !(Array.isArray(failover) && failover.length === 0)) {
+      throw new NotSupportedError("failover to other datacenters (multiple datacenters are not built yet)");
+    }
+    const resolved = resolveResolverOptions(resolverOptions);
     if (resolved.dc !== undefined && resolved.dc !== this.datacenter) {
       throw new NotSupportedError(`discovery in another datacenter ("${resolved.dc}")`);
     }
     const feed = catalogFeed(async () => this.backend.catalog, name, {
       tag: resolved.tag, passingOnly: resolved.passingOnly,
     });
-    const resolver = new Resolver(name, options, feed, { clock: this.timers, rng: randomRng() });
+    const resolver = new Resolver(name, resolverOptions, feed, { clock: this.timers, rng: randomRng(), logger: childLogger(this.logger, "resolver") });
     this.resolvers.add(resolver);
     const close = resolver.close.bind(resolver);
     resolver.close = () => {

@@ -48,7 +48,8 @@ export async function register(service: ServiceRegistration, options?: { signal?
  * See {@link Agent.discover}.
  */
 export function discover(name: string, options: ResolverOptions = {}): Resolver {
-  resolveResolverOptions(options);
+  const { failover: _failover, ...resolverOptions } = options as ResolverOptions & { failover?: unknown };
+  resolveResolverOptions(resolverOptions);
   let inner: Resolver | undefined;
   let stopped = false;
   // Forward the real agent resolver's instance lists into the one returned now.
@@ -56,7 +57,12 @@ export function discover(name: string, options: ResolverOptions = {}): Resolver 
     start(push, fail) {
       defaultAgent().then((agent) => {
         if (stopped) return;
-        inner = agent.discover(name, options);
+        try {
+          inner = agent.discover(name, options);
+        } catch (err) {
+          fail(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
         inner.on("change", (instances) => push([...instances]));
         inner.on("error", fail);
       }, fail);
@@ -66,7 +72,7 @@ export function discover(name: string, options: ResolverOptions = {}): Resolver 
       };
     },
   };
-  const resolver = new Resolver(name, options, feed, { clock: systemClock, rng: randomRng() });
+  const resolver = new Resolver(name, resolverOptions, feed, { clock: systemClock, rng: randomRng() });
   const close = resolver.close.bind(resolver);
   resolver.close = () => {
     topLevelResolvers.delete(resolver);

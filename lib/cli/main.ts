@@ -38,6 +38,11 @@ function processInterrupts(): AbortSignal {
   return interrupts.signal;
 }
 
+// `disco kv get … | head` closes the pipe early: that is the reader's choice, not an error to crash on.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") process.exitCode = 1;
+});
+
 const io: CliIo = {
   stdout: (data) => void process.stdout.write(data),
   stderr: (data) => void process.stderr.write(data),

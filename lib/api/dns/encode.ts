@@ -22,7 +22,9 @@ export function asciiLower(text: string): string {
 
 /** The question's labels (ASCII lower-cased) and where each one starts in an answer. */
 export interface QuestionNames {
+  /** Labels of the question name, ASCII lower-cased. */
   lower: string[];
+  /** Offset in the answer message of each label's length byte (for compression pointers). */
   offsets: number[];
 }
 

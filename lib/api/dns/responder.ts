@@ -87,7 +87,9 @@ export class DnsResponder {
 
   /**
    * The response to one UDP datagram, or undefined to send nothing.
-   * Never throws for any input bytes; a failing source gives SERVFAIL.
+   * Never throws for any input bytes: bad ones get FORMERR or nothing, and a
+   * failing catalog read gives SERVFAIL. Only a throwing `source.index()`
+   * escapes (the driver logs it and drops the datagram).
    */
   handleUdp(msg: Buffer): Buffer | undefined {
     const stats = this.stats;

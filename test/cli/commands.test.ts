@@ -2,6 +2,8 @@ import t from "tap";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, type IncomingMessage } from "node:http";
+import { readFile } from "node:fs/promises";
 import { runIn, startAgent, waitFor } from "./helpers.js";
 
 async function tempFile(name: string, content: string): Promise<string> {
@@ -205,4 +207,127 @@ t.test("help, versions, keygen and unknown commands", async (t) => {
   t.equal(Buffer.from(key, "base64").length, 32, "a 32-byte key in base64");
   t.not((await runIn(["keygen"])).stdout.trim(), key, "random each time");
   t.equal((await runIn(["keygen", "x"])).code, 2);
+});
+
+/** One answer of the fake agent. */
+interface FakeAnswer {
+  status?: number;
+  body?: unknown;
+  index?: number;
+}
+
+/**
+ * A stand-in agent on 127.0.0.1:0 answering `METHOD /path` from a table, to
+ * check the CLI against endpoints the real agent does not have yet.
+ */
+async function fakeAgent(
+  t: { teardown(fn: () => unknown): void },
+  routes: Record<string, (req: IncomingMessage, body: Buffer, url: URL) => FakeAnswer>,
+): Promise<string> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://fake");
+      const route = routes[`${req.method} ${url.pathname}`];
+      const answer = route ? route(req, Buffer.concat(chunks), url) : { status: 404, body: "404 page not found" };
+      if (answer.index !== undefined) res.setHeader("X-Consul-Index", String(answer.index));
+      res.statusCode = answer.status ?? 200;
+      const body = answer.body;
+      res.end(Buffer.isBuffer(body) ? body : typeof body === "string" ? body : JSON.stringify(body ?? null));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+  return `-http-addr=127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+t.test("against agents that have them: raft configuration and peer removal, snapshots, keyring, events, reload (Consul's outputs)", async (t) => {
+  const seen: string[] = [];
+  const addr = await fakeAgent(t, {
+    "GET /v1/operator/raft/configuration": () => ({ body: { Servers: [
+      { Node: "s1", ID: "id-1", Address: "10.0.0.1:8300", Leader: true, Voter: true, ProtocolVersion: "3" },
+      { Node: "s2", ID: "id-2", Address: "10.0.0.2:8300", Leader: false, Voter: false },
+    ] } }),
+    "DELETE /v1/operator/raft/peer": (_r, _b, url) => (seen.push(`remove ${url.search}`), { body: "" }),
+    "GET /v1/snapshot": () => ({ body: Buffer.from("SNAPSHOT-BYTES"), index: 42 }),
+    "PUT /v1/snapshot": (_r, body) => (seen.push(`restore ${body.toString()}`), { body: "" }),
+    "GET /v1/operator/keyring": () => ({ body: [
+      { WAN: true, Datacenter: "dc1", Keys: { K1: 3 }, NumNodes: 3 },
+      { WAN: false, Datacenter: "dc1", Keys: { K1: 3, K2: 1 }, NumNodes: 3 },
+    ] }),
+    "PUT /v1/operator/keyring": (_r, body) => (seen.push(`use ${body.toString()}`), { body: "" }),
+    "DELETE /v1/operator/keyring": (_r, body) => (seen.push(`remove-key ${body.toString()}`), { body: "" }),
+    "PUT /v1/event/fire/deploy": (_r, body, url) => (seen.push(`event ${body.toString()} ${url.search}`), { body: { ID: "ev-1" } }),
+    "PUT /v1/agent/reload": () => ({ body: "" }),
+  });
+  t.equal((await runIn(["operator", "raft", "list-peers", addr])).stdout,
+    "Node  ID    Address        State     Voter  RaftProtocol\n"
+    + "s1    id-1  10.0.0.1:8300  leader    true   3\n"
+    + "s2    id-2  10.0.0.2:8300  follower  false  3\n");
+  t.equal((await runIn(["operator", "raft", "remove-peer", addr, "-address=10.0.0.2:8300"])).stdout, "Removed peer with address \"10.0.0.2:8300\"\n");
+  t.equal((await runIn(["operator", "raft", "remove-peer", addr, "-id=id-2"])).stdout, "Removed peer with id \"id-2\"\n");
+  const dir = await mkdtemp(join(tmpdir(), "disco-cli-fake-"));
+  const file = join(dir, "backup.snap");
+  t.equal((await runIn(["snapshot", "save", addr, file])).stdout, "Saved and verified snapshot to index 42\n");
+  t.equal(await readFile(file, "utf8"), "SNAPSHOT-BYTES");
+  t.equal((await runIn(["snapshot", "restore", addr, file])).stdout, "Restored snapshot\n");
+  t.equal((await runIn(["snapshot", "save", addr, join(dir, "no", "such", "dir.snap")])).code, 1, "an unwritable file is an error");
+  t.equal((await runIn(["keyring", addr, "-list"])).stdout,
+    "==> Gathering installed encryption keys...\n\nWAN:\n  K1 [3/3]\n\ndc1 (LAN):\n  K1 [3/3]\n  K2 [1/3]\n");
+  t.equal((await runIn(["keyring", addr, "-use=K2"])).stdout, "==> Changing primary gossip encryption key...\n");
+  t.equal((await runIn(["keyring", addr, "-remove=K1"])).stdout, "==> Removing gossip encryption key...\n");
+  t.equal((await runIn(["event", addr, "-name=deploy", "-service=web", "v2"])).stdout, "Event ID: ev-1\n");
+  t.equal((await runIn(["reload", addr])).stdout, "Configuration reload triggered\n");
+  t.same(seen, [
+    "remove ?address=10.0.0.2%3A8300", "remove ?id=id-2", "restore SNAPSHOT-BYTES", 'use {"Key":"K2"}', 'remove-key {"Key":"K1"}',
+    "event v2 ?service=web",
+  ]);
+});
+
+t.test("agent answers that are errors or not JSON become one line and exit 1", async (t) => {
+  const addr = await fakeAgent(t, {
+    "GET /v1/agent/members": () => ({ status: 500, body: "rpc error: boom\nmore detail" }),
+    "GET /v1/agent/self": () => ({ body: "<html>" }),
+    "GET /v1/catalog/services": () => ({ status: 503, body: "" }),
+  });
+  t.same((await runIn(["members", addr])).stderr, "disco members: unexpected response code 500 (rpc error: boom)\n");
+  t.same((await runIn(["info", addr])).stderr, "disco info: unexpected response code 200 (the agent answered something that is not JSON: <html>)\n");
+  t.same((await runIn(["catalog", "services", addr])).stderr, "disco catalog services: unexpected response code 503\n");
+});
+
+t.test("watch rides out a failing agent after its first answer, retrying with backoff", async (t) => {
+  let calls = 0;
+  const addr = await fakeAgent(t, {
+    "GET /v1/catalog/services": () => {
+      calls++;
+      if (calls === 2) return { status: 500, body: "leader lost" };
+      return { body: calls === 1 ? { a: [] } : { a: [], b: ["x"] }, index: calls };
+    },
+  });
+  const stop = new AbortController();
+  let out = "";
+  const running = runIn(["watch", addr, "-type=services"], { interrupts: stop.signal, onStdout: (s) => (out = s) });
+  await waitFor(() => out.includes('"b"'), 5000, "the answer after the failure");
+  stop.abort("SIGINT");
+  const r = await running;
+  t.equal(r.code, 0);
+  t.match(r.stderr, /^disco watch: unexpected response code 500 \(leader lost\); retrying in 100 ms\n/);
+  t.equal(r.stdout.match(/"a"/g)?.length, 2, "printed before and after the failure");
+});
+
+t.test("members shows Consul's build tag and client type when members carry them", async (t) => {
+  const addr = await fakeAgent(t, {
+    "GET /v1/agent/members": () => ({ body: [
+      { Name: "c1", Addr: "::1", Port: 8301, Status: 4, ProtocolCur: 2, Tags: { build: "1.16.0:abc", dc: "dc1", role: "node" } },
+      { Name: "a0", Addr: "10.0.0.1", Port: 8301, Status: 1, ProtocolCur: 2, Tags: { build: "1.16.0:abc", dc: "dc1", role: "consul" } },
+    ] }),
+  });
+  t.equal((await runIn(["members", addr])).stdout,
+    "Node  Address        Status  Type    Build   Protocol  DC\n"
+    + "a0    10.0.0.1:8301  alive   server  1.16.0  2         dc1\n"
+    + "c1    [::1]:8301     failed  client  1.16.0  2         dc1\n");
 });
