@@ -24,6 +24,7 @@ import { Registration } from "./registration.js";
 import { parseServiceInput, type ServiceRegistration } from "./service-input.js";
 import { Sessions } from "./sessions.js";
 import { startHttpApi, type HttpApi } from "../api/http/server.js";
+import { startDnsServer, catalogDnsSource, type DnsServer } from "../api/dns/index.js";
 import { readFileSync } from "node:fs";
 
 /** A cluster member, as `agent.members()` lists it. */
@@ -109,6 +110,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly local: LocalServices;
   private readonly resolvers = new Set<Resolver>();
   private http: HttpApi | undefined;
+  private dns: DnsServer | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -193,7 +195,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     return agent;
   }
 
-  /** Starts the HTTP API (and later DNS) when the options ask for them. */
+  /** Starts the HTTP API and DNS when the options ask for them. */
   private async startInterfaces(): Promise<void> {
     const o = this.options;
     if (o.http) {
@@ -203,6 +205,16 @@ export class Agent extends EventEmitter<AgentEvents> {
         version: packageVersion(), ui: o.ui, metrics: { requests: 0, errors: 0, blockingQueriesActive: 0 },
       }, o.http);
     }
+    if (o.dns) {
+      this.dns = await startDnsServer(catalogDnsSource(o.datacenter, () => this.backend.catalog.state), {
+        host: o.dns.host, port: o.dns.port, domain: o.domain, logger: childLogger(this.logger, "dns"),
+      });
+    }
+  }
+
+  /** Where DNS listens (UDP and TCP), when the `dns` option is set. */
+  get dnsAddress(): { host: string; port: number } | undefined {
+    return this.dns ? { host: this.dns.address.host, port: this.dns.address.udpPort } : undefined;
   }
 
   /** Where the HTTP API listens, when the `http` option is set. */
@@ -333,6 +345,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       for (const r of this.resolvers) r.close();
       this.resolvers.clear();
       await this.http?.close();
+      await this.dns?.close();
       await this.backend.close();
     })();
     return this.closing;
