@@ -48,6 +48,9 @@ t.test("raft: three servers elect one leader and replicate KV and registrations 
   t.equal(res.headers.get("x-consul-effective-consistency"), "stale");
   const leaderRes = await fetch(`http://127.0.0.1:${follower.httpAddress!.port}/v1/status/leader`);
   t.equal(await leaderRes.json(), leaderAddr, "/v1/status/leader names the leader's RPC address");
+  const config = (await (await fetch(`http://127.0.0.1:${follower.httpAddress!.port}/v1/operator/raft/configuration`)).json()) as { Servers: Array<{ Address: string; Leader: boolean; Voter: boolean }> };
+  t.equal(config.Servers.length, 3, "operator raft configuration lists the three voters");
+  t.same(config.Servers.filter((s) => s.Leader).map((s) => s.Address), [leaderAddr]);
 });
 
 t.test("raft: the cluster survives the leader's loss and a restarted server catches up from its data dir", async (t) => {

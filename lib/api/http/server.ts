@@ -13,6 +13,7 @@ import { agentRoutes } from "./routes-agent.js";
 import { catalogRoutes } from "./routes-catalog.js";
 import { kvRoutes } from "./routes-kv.js";
 import { sessionRoutes } from "./routes-session.js";
+import { operatorRoutes } from "./routes-operator.js";
 
 /** A running HTTP API. */
 export interface HttpApi {
@@ -32,7 +33,7 @@ export type RouteExtender = (router: Router) => void;
 export async function startHttpApi(
   ctx: HttpApiContext, listen: { host: string; port: number }, extend?: RouteExtender,
 ): Promise<HttpApi> {
-  const router = new Router().add(...agentRoutes, ...catalogRoutes, ...kvRoutes, ...sessionRoutes);
+  const router = new Router().add(...agentRoutes, ...catalogRoutes, ...kvRoutes, ...sessionRoutes, ...operatorRoutes);
   extend?.(router);
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => void handle(ctx, router, req, res));
