@@ -102,5 +102,4 @@ function later(name: string, what: string, why: string): Command {
 /** `disco template`: consul-template's equivalent, built in another piece of work. */
 export const templateCommand = later("template", "Renders templates from the catalog and KV, as consul-template",
   "the consul-template equivalent is separate work");
-/** `disco run`: runs a process registered as a service, built in another piece of work. */
-export const runCommand = later("run", "Runs a command registered as a service", "separate work, with disco template");
+
