@@ -104,8 +104,8 @@ async function benchDisco(ctx: BenchContext): Promise<Map<string, number>> {
     let leader = await waitUntil(() => discoLeader(servers), 20_000);
     const put = async (i: number): Promise<void> => {
       const c = encodeCommand({ op: "kv-set", key: key16(i), value: Buffer.from(VALUE), nowMs: Date.now() });
-      const r = (await client.request(leader.rpc, { t: "propose", c }, { timeoutMs: 5000 })) as { ok: boolean };
-      if (!r.ok) throw new Error("put refused");
+      const answer = (await client.request(leader.rpc, { t: "propose", c }, { timeoutMs: 5000 })) as { r: { ok: boolean } };
+      if (!answer.r.ok) throw new Error("put refused");
     };
     for (const c of CONCURRENCY) {
       const r = await load(c, put);

@@ -16,6 +16,7 @@ import { catalogFeed } from "./catalog-feed.js";
 import { Kv } from "./kv.js";
 import { LocalBackend } from "./local-backend.js";
 import { RaftBackend } from "./raft-backend.js";
+import { ClientBackend } from "./client-backend.js";
 import { parseHostPort } from "./options.js";
 import { LocalServices } from "./local-services.js";
 import { Lock, type LockOptions } from "./lock.js";
@@ -147,7 +148,13 @@ export class Agent extends EventEmitter<AgentEvents> {
       state: async (s) => state().checksInState(s),
     };
     const self = { node: options.node, address: options.rpc ?? `${options.advertise}:8300` };
-    this.raft = backend instanceof RaftBackend
+    this.raft = backend instanceof ClientBackend
+      ? {
+        leader: () => (backend.cluster.leader ? { node: backend.cluster.leader, address: backend.cluster.leader } : undefined),
+        peers: () => backend.cluster.voters.map((v) => ({ node: v, address: v })),
+        removePeer: () => Promise.reject(new NotSupportedError("removing peers from a client agent; ask a server")),
+      }
+      : backend instanceof RaftBackend
       ? {
         leader: () => (backend.raft.leader ? { node: backend.raft.leader, address: backend.raft.leader } : undefined),
         peers: () => backend.raft.status().voters.map((v) => ({ node: v, address: v })),
@@ -168,7 +175,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const resolved = resolveAgentOptions(options);
     const logger = resolved.logger ?? silentLogger;
     const timers = realTimers((err) => logger.error({ component: "agent", err }, "timer callback threw"));
-    const backend = resolved.mode === "raft"
+    const backend = resolved.mode === "raft" && !resolved.server
+      ? await ClientBackend.open({
+        datacenter: resolved.datacenter, servers: () => resolved.join, timers, logger: childLogger(logger, "client"),
+      })
+      : resolved.mode === "raft"
       ? await RaftBackend.open({
         datacenter: resolved.datacenter, rpc: parseHostPort(resolved.rpc!, "rpc"),
         peers: [resolved.rpc!, ...resolved.join], dataDir: resolved.dataDir, timers, rng: randomRng(),
@@ -181,7 +192,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       });
     const agent = new Agent(resolved, backend, timers, logger);
     try {
-      if (backend instanceof RaftBackend) {
+      if (backend instanceof RaftBackend || backend instanceof ClientBackend) {
         // The cluster may not have a leader yet: register in the background, retrying.
         agent.registerNodeInBackground();
       } else {

@@ -196,10 +196,13 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   }
   if (mode === "gossip") throw new NotSupportedError('mode "gossip" (the SWIM driver is in progress)');
   if (mode === "raft") {
-    if (!server) throw new NotSupportedError("client agents in raft mode (they find servers through gossip, which is in progress)");
-    if (!rpc) throw new InvalidConfigError("rpc", "a raft server needs its RPC address, \"host:port\"");
-    if (parseHostPort(rpc, "rpc").port === 0) throw new InvalidConfigError("rpc", "a raft server's RPC port cannot be 0: peers must know it");
-    if (o["bootstrapExpect"] !== undefined && bootstrapExpect !== (joinRaw as string[]).length + 1) {
+    if (!server) {
+      if ((joinRaw as string[]).length === 0) {
+        throw new InvalidConfigError("join", "a raft client agent needs the servers' RPC addresses (until gossip finds them)");
+      }
+    } else if (!rpc) throw new InvalidConfigError("rpc", "a raft server needs its RPC address, \"host:port\"");
+    if (server && rpc && parseHostPort(rpc, "rpc").port === 0) throw new InvalidConfigError("rpc", "a raft server's RPC port cannot be 0: peers must know it");
+    if (server && o["bootstrapExpect"] !== undefined && bootstrapExpect !== (joinRaw as string[]).length + 1) {
       throw new InvalidConfigError("bootstrapExpect", `is ${bootstrapExpect}, but join names ${(joinRaw as string[]).length} other servers; without gossip, join must list every other server's RPC address`);
     }
   }
@@ -229,8 +232,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentOptio
   const o: AgentOptions = {};
   const join = env["DISCO_JOIN"]?.split(",").map((s) => s.trim()).filter(Boolean);
   if (join && join.length > 0) {
+    // An application joining a cluster is a client of its servers unless DISCO_SERVER says otherwise.
     o.join = join;
     o.mode = "raft";
+    o.server = false;
   }
   if (env["DISCO_MODE"]) o.mode = env["DISCO_MODE"] as AgentMode;
   if (env["DISCO_NODE"]) o.node = env["DISCO_NODE"];

@@ -35,7 +35,40 @@ const RETRY_PAUSE_MS = 50;
 
 /** Wire shapes on the RPC transport. */
 type RpcMessage = { t: "raft"; m: Message };
-type RpcRequest = { t: "propose"; c: Uint8Array } | { t: "removePeer"; p: string };
+/**
+ * Requests a server answers: `propose` (on the leader only), `forward` (any
+ * server: forwards to the leader, answers with the index), `follow` (a read
+ * replica asks for applied entries after an index, or a snapshot), `readIndex`
+ * (a replica asks for an index that a linearizable read must wait for).
+ */
+export type RpcRequest =
+  | { t: "propose"; c: Uint8Array }
+  | { t: "forward"; c: Uint8Array }
+  | { t: "follow"; from: number; waitMs: number }
+  | { t: "readIndex" }
+  | { t: "removePeer"; p: string };
+
+/** A server's answer to `propose` and `forward`: the entry's index and the state machine's result. */
+export interface ProposeAnswer {
+  i: number;
+  r: ApplyResult;
+}
+
+/** A server's answer to `follow`: entries after the asked index, or a snapshot when they are compacted away. */
+export type FollowAnswer = (
+  | { e: { index: number; data: Uint8Array }[]; through: number }
+  | { s: Uint8Array; through: number }
+) & {
+  /** The leader the server knows ("" when none), and the voters: for the client's `agent.raft` view. */
+  l: string;
+  v: string[];
+};
+
+/** Most log positions one `follow` answer covers. */
+export const FOLLOW_ENTRIES_MAX = 1024;
+
+/** Longest a `follow` request waits for news. */
+export const FOLLOW_WAIT_MS_MAX = 30_000;
 
 /** Options of {@link RaftBackend.open}. */
 export interface RaftBackendOptions {
@@ -62,7 +95,7 @@ export class RaftBackend implements CommandBackend {
 
   private constructor(
     catalog: Catalog,
-    private readonly node: RaftNode,
+    private readonly raftNode: RaftNode,
     private readonly transport: TcpTransport,
     private readonly stores: { log: LogStore; stable: StableStore; snapshots: SnapshotStore },
     private readonly o: RaftBackendOptions,
@@ -103,6 +136,12 @@ export class RaftBackend implements CommandBackend {
         const req = body as RpcRequest;
         if (!backend) throw new ClosedError("server");
         if (req?.t === "propose" && req.c instanceof Uint8Array) return backend.proposeLocally(req.c);
+        if (req?.t === "forward" && req.c instanceof Uint8Array) return backend.proposeWithIndex(req.c);
+        if (req?.t === "follow" && Number.isSafeInteger(req.from) && req.from >= 0) return backend.follow(req.from, Number(req.waitMs) || 0);
+        if (req?.t === "readIndex") {
+          await backend.readBarrier("consistent");
+          return backend.node.appliedIndex;
+        }
         if (req?.t === "removePeer" && typeof req.p === "string") return backend.removePeerLocally(req.p);
         throw new ClosedError("server");
       },
@@ -129,7 +168,7 @@ export class RaftBackend implements CommandBackend {
   }
 
   /** When each peer was last heard from (ms on the agent's clock). */
-  private readonly lastContact = new Map<string, number>();
+  readonly lastContact = new Map<string, number>();
   private autopilotTimer: TimerHandle | undefined;
   private startedAtMs = 0;
 
@@ -184,6 +223,11 @@ export class RaftBackend implements CommandBackend {
   }
 
   /** The Raft node (leader, peers, status). */
+  get node(): RaftNode {
+    return this.raftNode;
+  }
+
+  /** The Raft node (leader, peers, status). */
   get raft(): RaftNode {
     return this.node;
   }
@@ -193,13 +237,28 @@ export class RaftBackend implements CommandBackend {
     return this.transport;
   }
 
-  private async proposeLocally(encoded: Uint8Array): Promise<ApplyResult> {
+  private async proposeLocally(encoded: Uint8Array): Promise<ProposeAnswer> {
     if (!this.node.isLeader) throw new NotLeaderError(this.node.leader || undefined);
-    return (await this.node.propose(encoded)) as ApplyResult;
+    const { index, value } = await this.node.proposeAt(encoded);
+    return { i: index, r: value as ApplyResult };
+  }
+
+  /** Serves a read replica: applied entries after `after`, waiting up to `waitMs` for news. */
+  private async follow(after: number, waitMs: number): Promise<FollowAnswer> {
+    await this.node.waitApplied(after, Math.min(Math.max(0, waitMs), FOLLOW_WAIT_MS_MAX));
+    const slice = after === 0 ? undefined : this.node.appliedEntries(after + 1, FOLLOW_ENTRIES_MAX);
+    const cluster = { l: this.node.leader, v: this.node.status().voters };
+    if (slice) return { e: slice.entries, through: slice.through, ...cluster };
+    // Compacted away (or a fresh replica): the whole state, consistent with the applied index at this instant.
+    return { s: this.catalog.state.snapshot(), through: this.node.appliedIndex, ...cluster };
   }
 
   async propose(command: CatalogCommand, signal?: AbortSignal): Promise<ApplyResult> {
-    const encoded = encodeCommand(command);
+    return (await this.proposeWithIndex(encodeCommand(command), signal)).r;
+  }
+
+  /** Commits an encoded command through the leader, wherever it is; resolves with its index and result. */
+  async proposeWithIndex(encoded: Uint8Array, signal?: AbortSignal): Promise<ProposeAnswer> {
     const deadline = this.o.timers.nowMs() + LEADER_WAIT_MS_MAX;
     for (;;) {
       if (this.closed) throw new ClosedError("agent");
@@ -208,7 +267,7 @@ export class RaftBackend implements CommandBackend {
       try {
         if (!leader) throw new NoLeaderError();
         if (leader === this.transport.address) return await this.proposeLocally(encoded);
-        return (await this.transport.request(leader, { t: "propose", c: encoded } satisfies RpcRequest, { signal, timeoutMs: 5000 })) as ApplyResult;
+        return (await this.transport.request(leader, { t: "propose", c: encoded } satisfies RpcRequest, { signal, timeoutMs: 5000 })) as ProposeAnswer;
       } catch (err) {
         // Retry only what surely did not apply: no leader, or the leader we asked was not (or no longer) it.
         const code = err instanceof DiscoError ? err.code : undefined;

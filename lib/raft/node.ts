@@ -82,6 +82,7 @@ export class RaftNode {
   private leaderId = "";
   private failure: unknown;
   private savedTerm = -1;
+  private readonly appliedListeners = new Set<() => void>();
   private savedVote = "";
 
   private constructor(private readonly o: RaftNodeOptions, core: RaftCore, applied: number) {
@@ -223,6 +224,7 @@ export class RaftNode {
       this.readsAwaitingApply.push({ index: rs.index, resolve: r.resolve });
     }
     this.releaseReads();
+    if (ready.committed.length > 0 || ready.snapshot) for (const l of [...this.appliedListeners]) l();
   }
 
   private releaseReads(): void {
@@ -253,6 +255,11 @@ export class RaftNode {
    *   when it is not applied in time (its outcome is then unknown).
    */
   propose(data: Uint8Array, signal?: AbortSignal): Promise<unknown> {
+    return this.proposeAt(data, signal).then((r) => r.value);
+  }
+
+  /** As {@link RaftNode.propose}, also resolving the index the entry was applied at. */
+  proposeAt(data: Uint8Array, signal?: AbortSignal): Promise<{ index: number; value: unknown }> {
     if (this.closed) return Promise.reject(new ClosedError("raft node"));
     if (this.failure) return Promise.reject(this.failure);
     try {
@@ -263,7 +270,7 @@ export class RaftNode {
           this.proposals.delete(index);
           reject(new TimeoutError(`proposal at index ${index} was not applied in time; its outcome is unknown`));
         });
-        this.proposals.set(index, { term, resolve, reject, timer });
+        this.proposals.set(index, { term, resolve: (value) => resolve({ index, value }), reject, timer });
         this.kick();
       });
     } catch (err) {
@@ -305,6 +312,51 @@ export class RaftNode {
         return;
       }
       this.kick();
+    });
+  }
+
+  /** The highest log index applied to the state machine here. */
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  /** The first index still in the log (entries before it are only in the snapshot). */
+  get firstLogIndex(): number {
+    return this.o.log.firstIndex();
+  }
+
+  /**
+   * Applied normal entries from `from` through `through` (at most `countMax`
+   * log positions), as stored in the log: what a read replica replays to
+   * mirror the state machine. Undefined when `from` is already compacted away
+   * (send a snapshot instead).
+   */
+  appliedEntries(from: number, countMax: number): { entries: { index: number; data: Uint8Array }[]; through: number } | undefined {
+    if (from < this.o.log.firstIndex()) return undefined;
+    const to = Math.min(this.applied, from + countMax - 1);
+    if (to < from) return { entries: [], through: from - 1 };
+    const entries = this.o.log.range(from, to).map(recordToEntry)
+      .filter((e) => e.type === "normal" && e.data.length > 0)
+      .map((e) => ({ index: e.index, data: e.data }));
+    return { entries, through: to };
+  }
+
+  /** Resolves when the applied index passes `index`, or after `timeoutMs` (resolves either way). */
+  waitApplied(index: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.applied > index || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.appliedListeners.delete(check);
+        timer.cancel();
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const check = (): void => {
+        if (this.applied > index || this.closed) done();
+      };
+      const timer = this.o.timers.after(timeoutMs, done);
+      signal?.addEventListener("abort", done, { once: true });
+      this.appliedListeners.add(check);
     });
   }
 
@@ -362,6 +414,7 @@ export class RaftNode {
     this.closed = true;
     this.tickTimer?.cancel();
     this.failAll(new ClosedError("raft node"));
+    for (const l of [...this.appliedListeners]) l();
     // Let a Ready in flight finish its storage writes before the owner closes the stores.
     for (let i = 0; i < 200 && this.processing; i++) await new Promise((r) => setTimeout(r, 5));
   }

@@ -38,8 +38,8 @@ t.test("shutdown() deregisters and stops the default agent", async (t) => {
 });
 
 t.test("the default agent reads DISCO_* variables and refuses what is not built", async (t) => {
-  const { code } = await run([], { DISCO_JOIN: "127.0.0.1:8301" });
-  t.not(code, 0, "DISCO_JOIN asks for a cluster, which is not built yet: a clear error, not a silent dev agent");
+  const { code } = await run([], { DISCO_MODE: "gossip" });
+  t.not(code, 0, "DISCO_MODE=gossip asks for what is not built yet: a clear error, not a silent dev agent");
   const bad = await run([], { DISCO_DATACENTER: "bad dc" });
   t.not(bad.code, 0);
 });

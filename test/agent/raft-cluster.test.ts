@@ -101,3 +101,26 @@ t.test("raft: removePeer shrinks the voters; autopilot removes a dead server of 
   t.equal(await asker.raft.removePeer("127.0.0.1:1"), false, "not a voter");
   t.equal(await live.find((a) => a.raft.peers().some((p) => p.address === leader))!.kv.put("still", "works"), true);
 });
+
+t.test("raft: a client agent mirrors the catalog, forwards writes, reads its own writes, and discovers instances locally", async (t) => {
+  const { agents, addrs } = await cluster(t, 3);
+  await waitFor(() => agents.every((a) => a.raft.leader() !== undefined), 10_000, "a leader");
+  const client = await Agent.start({ mode: "raft", server: false, node: "app-1", join: addrs, http: "127.0.0.1:0" });
+  t.teardown(() => client.close());
+  t.equal(await client.kv.put("client/key", "written by a client"), true);
+  t.equal((await client.kv.get("client/key", { consistency: "stale" }))?.value.toString(), "written by a client", "read-your-writes on the local replica");
+  t.equal((await agents[0]!.kv.get("client/key"))?.value.toString(), "written by a client", "servers have it");
+  await client.register({ name: "app", port: 7000, check: { ttl: "10s" } });
+  const fromServer = agents[1]!.discover("app");
+  await fromServer.ready();
+  t.match(fromServer.pick(), { node: "app-1", port: 7000 });
+  fromServer.close();
+  await agents[2]!.register({ name: "db", port: 5432, check: { ttl: "10s" } });
+  const db = client.discover("db");
+  await db.ready();
+  t.match(db.pick(), { node: "s2", port: 5432 }, "a server's registration reaches the client's resolver by replication");
+  db.close();
+  t.equal((await client.kv.get("client/key", { consistency: "consistent" }))?.value.toString(), "written by a client", "consistent read via a server's ReadIndex");
+  t.ok(client.raft.leader(), "the client knows the leader");
+  t.equal(client.raft.peers().length, 3);
+});

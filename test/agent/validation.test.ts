@@ -24,7 +24,7 @@ t.test("Agent.start: bad options are InvalidConfigError naming the field", async
 });
 
 t.test("Agent.start: modes not built yet say so with a typed error; raft servers need their RPC address", async (t) => {
-  await t.rejects(Agent.start({ mode: "raft", server: false, rpc: "127.0.0.1:8300" }), NotSupportedError, "raft client agents need gossip");
+  await t.rejects(Agent.start({ mode: "raft", server: false }), { name: "InvalidConfigError", field: "join" }, "a raft client needs servers to follow");
   await t.rejects(Agent.start({ mode: "gossip" }), NotSupportedError);
   await t.rejects(Agent.start({ mode: "raft", server: true, bootstrapExpect: 3 }), { name: "InvalidConfigError", field: "rpc" });
   await t.rejects(Agent.start({ mode: "raft", server: true, rpc: "127.0.0.1:0" }), { name: "InvalidConfigError", field: "rpc" });
