@@ -7,12 +7,13 @@
 import { EventEmitter } from "eventemitter3";
 import type { CheckRecord, CheckStatus, HealthEntry, NodeRecord, ServiceRecord } from "../catalog/types.js";
 import { Resolver, resolveResolverOptions, type ResolverOptions } from "../resolver/resolver.js";
-import { ClosedError, InvalidArgumentError, NotSupportedError } from "../util/errors.js";
+import { ClosedError, InvalidArgumentError, NoPathToDatacenterError, NotSupportedError } from "../util/errors.js";
 import { childLogger, silentLogger, type Logger } from "../util/logger.js";
 import { realTimers, type Timers } from "../util/timers.js";
 import { randomRng } from "../util/rng.js";
 import type { CommandBackend, Consistency } from "./backend.js";
 import { catalogFeed } from "./catalog-feed.js";
+import { failoverFeed, remoteFeed } from "./remote-feed.js";
 import { Kv } from "./kv.js";
 import { LocalBackend } from "./local-backend.js";
 import { RaftBackend } from "./raft-backend.js";
@@ -24,7 +25,10 @@ import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } fro
 import { Registration } from "./registration.js";
 import { parseServiceInput, type ServiceRegistration } from "./service-input.js";
 import { Sessions } from "./sessions.js";
-import { startHttpApi, type HttpApi } from "../api/http/server.js";
+import { startHttpApi, createHttpHandler, type HttpApi } from "../api/http/server.js";
+import type { HttpApiContext, ForwardedRequest, ForwardedResponse } from "../api/http/context.js";
+import { exchangeInMemory } from "../api/http/memory-exchange.js";
+import { WanPool, type WanRequest } from "./wan.js";
 import { startDnsServer, catalogDnsSource, type DnsServer } from "../api/dns/index.js";
 import { readFileSync } from "node:fs";
 
@@ -111,6 +115,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly local: LocalServices;
   private readonly resolvers = new Set<Resolver>();
   private http: HttpApi | undefined;
+  private wan: WanPool | undefined;
   private dns: DnsServer | undefined;
   private closing: Promise<void> | undefined;
 
@@ -206,21 +211,71 @@ export class Agent extends EventEmitter<AgentEvents> {
     return agent;
   }
 
-  /** Starts the HTTP API and DNS when the options ask for them. */
+  /** Starts the WAN pool, the HTTP API and DNS as the options ask. */
   private async startInterfaces(): Promise<void> {
     const o = this.options;
-    if (o.http) {
-      this.http = await startHttpApi({
-        agent: this, backend: this.backend, local: this.local, timers: this.timers, rng: randomRng(),
-        logger: childLogger(this.logger, "http"), advertise: o.advertise, rpcAddress: this.options.rpc ?? `${o.advertise}:8300`,
-        version: packageVersion(), ui: o.ui, metrics: { requests: 0, errors: 0, blockingQueriesActive: 0 },
-      }, o.http);
+    const backend = this.backend;
+    if (backend instanceof RaftBackend) {
+      // Every server takes part in the WAN pool: with no joinWan it learns other datacenters from their pings.
+      this.wan = new WanPool({
+        datacenter: o.datacenter, localServers: () => backend.raft.status().voters, joinWan: o.joinWan,
+        request: (to, body, opts) => backend.rpc.request(to, body, opts), timers: this.timers,
+        logger: childLogger(this.logger, "wan"),
+      });
+      this.wan.start();
     }
+    const ctx: HttpApiContext = {
+      agent: this, backend, local: this.local, timers: this.timers, rng: randomRng(),
+      logger: childLogger(this.logger, "http"), advertise: o.advertise, rpcAddress: o.rpc ?? `${o.advertise}:8300`,
+      version: packageVersion(), ui: o.ui, metrics: { requests: 0, errors: 0, blockingQueriesActive: 0 },
+      forwardToDatacenter: (dc, request, signal) => this.forwardToDatacenter(dc, request, signal),
+    };
+    const handler = createHttpHandler(ctx);
+    if (backend instanceof RaftBackend) {
+      // Servers answer other datacenters' forwarded requests, WAN pings, and their clients' forwarding.
+      backend.extraRequests = (body) => {
+        const req = body as WanRequest | { t: "dcForward"; dc: string; r: ForwardedRequest };
+        if (req?.t === "wanPing") return Promise.resolve(this.wan!.handlePing(req));
+        if (req?.t === "http") return exchangeInMemory(handler, req.r);
+        if (req?.t === "dcForward") return this.forwardToDatacenter(req.dc, req.r);
+        return undefined;
+      };
+    }
+    if (o.http) this.http = await startHttpApi(ctx, o.http, undefined, handler);
     if (o.dns) {
       this.dns = await startDnsServer(catalogDnsSource(o.datacenter, () => this.backend.catalog.state), {
         host: o.dns.host, port: o.dns.port, domain: o.domain, logger: childLogger(this.logger, "dns"),
       });
     }
+  }
+
+  /**
+   * Sends an HTTP API request to a server of another datacenter (through a
+   * local server, from a client agent).
+   * @throws NoPathToDatacenterError when that datacenter is unknown or unreachable.
+   */
+  private forwardToDatacenter(dc: string, request: ForwardedRequest, signal?: AbortSignal): Promise<ForwardedResponse> {
+    const backend = this.backend;
+    if (this.wan) return this.wan.forward(dc, request, signal);
+    if (backend instanceof ClientBackend) {
+      return backend.requestServer({ t: "dcForward", dc, r: request }, { timeoutMs: 11 * 60_000, signal }) as Promise<ForwardedResponse>;
+    }
+    return Promise.reject(new NoPathToDatacenterError(dc, "this agent knows no other datacenter (see joinWan)"));
+  }
+
+  /** Datacenters this agent knows, its own first, then by round-trip time. */
+  datacenters(): string[] {
+    return this.wan?.datacenters() ?? [this.datacenter];
+  }
+
+  /**
+   * Runs a read against another datacenter's HTTP API (JSON), as `?dc=` does.
+   * @internal Used by cross-datacenter resolvers.
+   */
+  async remoteJson(dc: string, url: string, signal?: AbortSignal): Promise<{ index: number; body: unknown }> {
+    const answer = await this.forwardToDatacenter(dc, { method: "GET", url }, signal);
+    if (answer.status !== 200) throw new NoPathToDatacenterError(dc, `answered ${answer.status}: ${Buffer.from(answer.body).toString("utf8").slice(0, 200)}`);
+    return { index: Number(answer.headers["x-consul-index"] ?? 0), body: JSON.parse(Buffer.from(answer.body).toString("utf8")) };
   }
 
   /** Where DNS listens (UDP and TCP), when the `dns` option is set. */
@@ -301,16 +356,16 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.assertOpen();
     if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("name", "must be a non-empty service name");
     const { failover, ...resolverOptions } = options as ResolverOptions & { failover?: unknown };
-    if (failover !== undefined && !(Array.isArray(failover) && failover.length === 0)) {
-      throw new NotSupportedError("failover to other datacenters (multiple datacenters are not built yet)");
+    if (failover !== undefined && (!Array.isArray(failover) || failover.some((d) => typeof d !== "string" || d.length === 0))) {
+      throw new InvalidArgumentError("failover", "must be an array of datacenter names");
     }
     const resolved = resolveResolverOptions(resolverOptions);
-    if (resolved.dc !== undefined && resolved.dc !== this.datacenter) {
-      throw new NotSupportedError(`discovery in another datacenter ("${resolved.dc}")`);
-    }
-    const feed = catalogFeed(async () => this.backend.catalog, name, {
-      tag: resolved.tag, passingOnly: resolved.passingOnly,
-    });
+    const filter = { tag: resolved.tag, passingOnly: resolved.passingOnly };
+    const feedFor = (dc: string) => dc === this.datacenter
+      ? catalogFeed(async () => this.backend.catalog, name, filter)
+      : remoteFeed(this, dc, name, filter);
+    const primary = feedFor(resolved.dc ?? this.datacenter);
+    const feed = failover && failover.length > 0 ? failoverFeed([primary, ...(failover as string[]).map(feedFor)]) : primary;
     const resolver = new Resolver(name, resolverOptions, feed, { clock: this.timers, rng: randomRng(), logger: childLogger(this.logger, "resolver") });
     this.resolvers.add(resolver);
     const close = resolver.close.bind(resolver);
@@ -355,6 +410,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.session.close();
       for (const r of this.resolvers) r.close();
       this.resolvers.clear();
+      this.wan?.close();
       await this.http?.close();
       await this.dns?.close();
       await this.backend.close();

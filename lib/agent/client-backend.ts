@@ -149,6 +149,17 @@ export class ClientBackend implements CommandBackend {
     }
   }
 
+  /**
+   * Sends a request to one of the servers (the agent uses it to forward
+   * requests for other datacenters).
+   * @throws NoLeaderError when no server is known.
+   */
+  requestServer(body: unknown, options: { timeoutMs: number; signal?: AbortSignal }): Promise<unknown> {
+    const server = this.nextServer();
+    if (!server) return Promise.reject(new NoLeaderError("no server known"));
+    return this.transport.request(server, body, options);
+  }
+
   async readBarrier(consistency: Consistency, signal?: AbortSignal): Promise<void> {
     if (consistency === "stale") return;
     const server = this.nextServer();

@@ -41,6 +41,11 @@ export interface AgentOptions {
   bind?: string;
   /** Raft / forwarding RPC address `host:port` (raft mode). */
   rpc?: string;
+  /**
+   * Servers of other datacenters (their RPC addresses) for this server to
+   * federate with; one is enough, the rest are learned. Raft servers only.
+   */
+  joinWan?: string[];
   /** Addresses to join. In raft mode today: every other server's RPC address. */
   join?: string[];
   /** Gossip encryption key, base64 of 32 bytes (raft and gossip modes). */
@@ -94,11 +99,12 @@ export interface ResolvedAgentOptions {
   domain: string;
   ui: boolean;
   deadServerCleanupAfterMs: number;
+  joinWan: string[];
 }
 
 const KNOWN_KEYS = new Set<keyof AgentOptions>([
   "mode", "node", "datacenter", "dataDir", "advertise", "server", "bootstrapExpect", "bind", "rpc",
-  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui", "deadServerCleanupAfter",
+  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui", "deadServerCleanupAfter", "joinWan",
 ]);
 
 const DATACENTER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -188,6 +194,12 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   if (!/^([A-Za-z0-9-]{1,63}\.)+$/.test(domain)) throw new InvalidConfigError("domain", `must be a DNS name such as "disco.", got "${domain}"`);
   const ui = o["ui"] ?? false;
   if (typeof ui !== "boolean") throw new InvalidConfigError("ui", "must be a boolean");
+  const joinWan = o["joinWan"] ?? [];
+  if (!Array.isArray(joinWan) || joinWan.some((a) => typeof a !== "string")) {
+    throw new InvalidConfigError("joinWan", "must be an array of \"host:port\" RPC addresses");
+  }
+  joinWan.forEach((a: string, i) => parseHostPort(a, `joinWan[${i}]`));
+  if (joinWan.length > 0 && (mode !== "raft" || !server)) throw new InvalidConfigError("joinWan", "only raft servers join the WAN pool");
   let deadServerCleanupAfterMs = 0;
   try {
     deadServerCleanupAfterMs = parseDuration(o["deadServerCleanupAfter"] ?? 0, "deadServerCleanupAfter");
@@ -210,6 +222,7 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
     mode, node, datacenter, dataDir, advertise, server, bootstrapExpect, bind, rpc,
     join: joinRaw as string[], encrypt, meta: { ...(meta as Record<string, string>) },
     logger: logger as Logger | undefined, snapshotThreshold, http, dns, domain: domain.toLowerCase(), ui, deadServerCleanupAfterMs,
+    joinWan: joinWan as string[],
   };
 }
 

@@ -143,6 +143,8 @@ export class RaftBackend implements CommandBackend {
           return backend.node.appliedIndex;
         }
         if (req?.t === "removePeer" && typeof req.p === "string") return backend.removePeerLocally(req.p);
+        const extra = backend.extraRequests?.(body);
+        if (extra) return extra;
         throw new ClosedError("server");
       },
     });
@@ -166,6 +168,9 @@ export class RaftBackend implements CommandBackend {
     backend.startAutopilot();
     return backend;
   }
+
+  /** Answers RPC requests the backend does not know (the agent's WAN and forwarding requests); undefined = unknown. */
+  extraRequests: ((body: unknown) => Promise<unknown> | undefined) | undefined;
 
   /** When each peer was last heard from (ms on the agent's clock). */
   readonly lastContact = new Map<string, number>();

@@ -37,6 +37,9 @@ export const RETRY_JOIN_INTERVAL_MS_MAX_DEFAULT = 30_000;
 /** Upper bound of any duration option here: an hour is already far beyond useful. */
 const DURATION_MS_MAX = 3_600_000;
 
+/** Characters of a bare IPv6 literal (with an optional zone); a full check is left to the socket. */
+const IPV6_LITERAL = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[\w.-]+)?$/;
+
 /** A `host:port` string or its parts. */
 export type HostPort = string | { host: string; port?: number };
 
@@ -134,8 +137,8 @@ export function splitHostPort(value: HostPort, field: string): { address: string
     if (m) {
       address = m[1];
       port = m[2] === undefined ? undefined : Number(m[2]);
-    } else if (value.split(":").length > 2) {
-      address = value; // a bare IPv6 literal
+    } else if (IPV6_LITERAL.test(value)) {
+      address = value;
     }
   }
   if (address === undefined) throw new InvalidArgumentError(field, `must be "host:port" or { host, port }, got ${JSON.stringify(value)}`);

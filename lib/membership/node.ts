@@ -195,10 +195,10 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
    * the same promise. Like a request in flight, a leave in progress keeps the
    * process alive (for at most `leaveTimeoutMs`), so `await leave()` at
    * shutdown completes.
-   * @throws ClosedError after close().
+   * Rejects with ClosedError after close().
    */
   leave(): Promise<void> {
-    this.assertOpen();
+    if (this.closed) return Promise.reject(new ClosedError("gossip node"));
     if (this.leaving) return this.leaving;
     this.leaving = new Promise<void>((resolve) => {
       this.leaveWaiter = resolve;

@@ -25,7 +25,8 @@ export type DiscoErrorCode =
   | "PROTOCOL"
   | "STORAGE_CORRUPT"
   | "SESSION_INVALID"
-  | "LOCK_HELD";
+  | "LOCK_HELD"
+  | "NO_PATH_TO_DC";
 
 /** Base class of every error @disco/core raises on purpose. */
 export class DiscoError extends Error {
@@ -172,6 +173,16 @@ export class StorageCorruptError extends DiscoError {
 export class SessionInvalidError extends DiscoError {
   constructor(session: string) {
     super("SESSION_INVALID", `session ${session} does not exist or was invalidated`);
+  }
+}
+
+/** A request named a datacenter this agent does not know or cannot reach now. */
+export class NoPathToDatacenterError extends DiscoError {
+  /** The datacenter asked for. */
+  readonly datacenter: string;
+  constructor(datacenter: string, detail?: string) {
+    super("NO_PATH_TO_DC", `No path to datacenter "${datacenter}"${detail ? `: ${detail}` : ""}`);
+    this.datacenter = datacenter;
   }
 }
 

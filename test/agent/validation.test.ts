@@ -71,7 +71,11 @@ t.test("discover: bad options are typed errors", async (t) => {
   t.teardown(() => agent.close());
   t.throws(() => agent.discover(""), InvalidArgumentError);
   t.throws(() => agent.discover("web", { policy: "fastest" as never }), InvalidArgumentError);
-  t.throws(() => agent.discover("web", { dc: "dc2" }), NotSupportedError);
+  t.throws(() => agent.discover("web", { failover: "dc2" as unknown as string[] }), { name: "InvalidArgumentError", field: "failover" });
+  const remote = agent.discover("web", { dc: "dc2" });
+  const err = await new Promise<Error>((resolve) => remote.once("error", resolve));
+  t.match(err, { name: "NoPathToDatacenterError", code: "NO_PATH_TO_DC" }, "a dev agent knows no other datacenter: a typed error, not a hang");
+  remote.close();
 });
 
 t.test("a closed agent refuses new work with ClosedError", async (t) => {

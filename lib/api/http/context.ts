@@ -29,6 +29,27 @@ export interface HttpApiContext {
   ui: boolean;
   /** Metrics the API counts. */
   metrics: HttpMetrics;
+  /**
+   * Sends a request naming another datacenter to a server there; undefined
+   * when this agent has no path to other datacenters.
+   * @throws NoPathToDatacenterError when that datacenter is unknown or unreachable.
+   */
+  forwardToDatacenter?: (dc: string, request: ForwardedRequest, signal: AbortSignal) => Promise<ForwardedResponse>;
+}
+
+/** An HTTP request carried to another datacenter. */
+export interface ForwardedRequest {
+  method: string;
+  /** Path and query, as received. */
+  url: string;
+  body?: Uint8Array | undefined;
+}
+
+/** The other datacenter's answer. */
+export interface ForwardedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
 }
 
 /** Counters the HTTP layer keeps for /v1/agent/metrics. */

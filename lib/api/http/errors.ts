@@ -34,6 +34,8 @@ export function toHttpError(err: unknown): HttpError {
         return new HttpError(503, err.message);
       case "NO_LEADER":
         return new HttpError(500, "No cluster leader");
+      case "NO_PATH_TO_DC":
+        return new HttpError(500, "No path to datacenter");
       default:
         return new HttpError(500, err.message);
     }

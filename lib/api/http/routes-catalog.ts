@@ -26,7 +26,7 @@ function str(o: Record<string, unknown>, k: string): string | undefined {
 export const catalogRoutes: Route[] = [
   {
     method: "GET", pattern: "/v1/catalog/datacenters",
-    handler: async (ctx, _req, res) => sendJson(res, 200, [ctx.agent.datacenter]),
+    handler: async (ctx, _req, res) => sendJson(res, 200, ctx.agent.datacenters()),
   },
   {
     method: "GET", pattern: "/v1/catalog/services",

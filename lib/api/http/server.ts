@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import type { HttpApiContext } from "./context.js";
 import { toHttpError } from "./errors.js";
-import { sendText, type ApiRequest } from "./request.js";
+import { readBody, sendText, type ApiRequest } from "./request.js";
 import { Router } from "./router.js";
 import { agentRoutes } from "./routes-agent.js";
 import { catalogRoutes } from "./routes-catalog.js";
@@ -26,17 +26,26 @@ export interface HttpApi {
 /** Optional extra routes (the UI registers itself through this). */
 export type RouteExtender = (router: Router) => void;
 
+/** Handles one HTTP exchange against the API's routes. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** Builds the API's request handler (used by the listener, and by RPC forwarding from other datacenters). */
+export function createHttpHandler(ctx: HttpApiContext, extend?: RouteExtender): HttpHandler {
+  const router = new Router().add(...agentRoutes, ...catalogRoutes, ...kvRoutes, ...sessionRoutes, ...operatorRoutes);
+  extend?.(router);
+  return (req, res) => handle(ctx, router, req, res);
+}
+
 /**
  * Starts the HTTP API on `host:port`.
  * @internal Started by the agent when its `http` option is set.
  */
 export async function startHttpApi(
   ctx: HttpApiContext, listen: { host: string; port: number }, extend?: RouteExtender,
+  handler: HttpHandler = createHttpHandler(ctx, extend),
 ): Promise<HttpApi> {
-  const router = new Router().add(...agentRoutes, ...catalogRoutes, ...kvRoutes, ...sessionRoutes, ...operatorRoutes);
-  extend?.(router);
   const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => void handle(ctx, router, req, res));
+  const server: Server = createServer((req, res) => void handler(req, res));
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -67,6 +76,16 @@ async function handle(ctx: HttpApiContext, router: Router, req: IncomingMessage,
   res.once("close", () => aborter.abort());
   try {
     const url = new URL(req.url ?? "/", "http://agent");
+    const dc = url.searchParams.get("dc");
+    if (dc && dc !== ctx.agent.datacenter && ctx.forwardToDatacenter) {
+      // Another datacenter's question: its servers answer, with their index and headers.
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+      const answer = await ctx.forwardToDatacenter(dc, { method: req.method ?? "GET", url: req.url ?? "/", body }, aborter.signal);
+      res.statusCode = answer.status;
+      for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+      res.end(answer.body);
+      return;
+    }
     const match = router.match(req.method ?? "GET", url.pathname);
     if (match === undefined) {
       ctx.metrics.errors++;
