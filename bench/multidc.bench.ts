@@ -1,0 +1,84 @@
+/**
+ * `npm run bench -- multidc`: the forwarding overhead of a query naming
+ * another datacenter (two datacenters of three servers on loopback, in one
+ * process), and how long failover takes to reach a resolver after the last
+ * local instance fails.
+ */
+import { createServer, type AddressInfo } from "node:net";
+import { Agent } from "../lib/index.js";
+import { median, percentile, type BenchContext } from "./harness.js";
+
+const QUERIES = 400;
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<import("node:net").Server>((r) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => r(s));
+  })));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+async function datacenter(dc: string, joinWan: string[] = []): Promise<{ servers: Agent[]; rpc: string[] }> {
+  const rpc = (await freePorts(3)).map((p) => `127.0.0.1:${p}`);
+  const servers = await Promise.all(rpc.map((addr, i) => Agent.start({
+    mode: "raft", server: true, datacenter: dc, node: `${dc}-s${i}`, rpc: addr, join: rpc.filter((a) => a !== addr),
+    bootstrapExpect: 3, http: "127.0.0.1:0", joinWan,
+  })));
+  return { servers, rpc };
+}
+
+async function until(fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export default async function multiDcBench(ctx: BenchContext): Promise<void> {
+  const keepAlive = setInterval(() => {}, 1000);
+  const dc2 = await datacenter("dc2");
+  const dc1 = await datacenter("dc1", [dc2.rpc[0]!]);
+  try {
+    const base = `http://127.0.0.1:${dc1.servers[0]!.httpAddress!.port}`;
+    await until(async () => (await fetch(`${base}/v1/catalog/services?dc=dc2`)).status === 200, 20_000);
+    await dc1.servers[1]!.register({ name: "api", port: 1, check: { ttl: "30s" } });
+    await dc2.servers[1]!.register({ name: "api", port: 2, check: { ttl: "30s" } });
+    const time = async (url: string): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < QUERIES; i++) {
+        const t0 = performance.now();
+        await (await fetch(url)).arrayBuffer();
+        out.push(performance.now() - t0);
+      }
+      return out;
+    };
+    const local = await time(`${base}/v1/health/service/api?passing&stale`);
+    const remote = await time(`${base}/v1/health/service/api?passing&stale&dc=dc2`);
+    ctx.record({ case: "health query, local dc (HTTP, p50)", value: median(local), unit: "ms", p99Ms: percentile(local, 99) });
+    ctx.record({ case: "health query, ?dc=dc2 forwarded (HTTP, p50)", value: median(remote), unit: "ms", p99Ms: percentile(remote, 99) });
+    ctx.record({ case: "forwarding overhead (p50 remote - local)", value: median(remote) - median(local), unit: "ms" });
+
+    const client = dc1.servers[2]!;
+    const failovers: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const reg = await client.register({ name: "web", id: "web-local", port: 10, check: { ttl: "30s" } });
+      await dc2.servers[0]!.register({ name: "web", id: "web-remote", port: 20, check: { ttl: "30s" } });
+      const web = client.discover("web", { failover: ["dc2"] });
+      await web.ready();
+      await until(() => web.instances()[0]?.id === "web-local", 10_000);
+      const t0 = performance.now();
+      await reg.fail("bench");
+      await until(() => web.instances()[0]?.id === "web-remote", 10_000);
+      failovers.push(performance.now() - t0);
+      web.close();
+      await reg.deregister();
+    }
+    ctx.record({ case: "failover to dc2 after the last local instance fails (median of 5)", value: median(failovers), unit: "ms", runs: failovers.map((v) => v.toFixed(1)).join("/") });
+  } finally {
+    clearInterval(keepAlive);
+    await Promise.all([...dc1.servers, ...dc2.servers].map((s) => s.close()));
+  }
+}
