@@ -28,6 +28,7 @@ import { Sessions } from "./sessions.js";
 import { startHttpApi, createHttpHandler, type HttpApi } from "../api/http/server.js";
 import type { HttpApiContext, ForwardedRequest, ForwardedResponse } from "../api/http/context.js";
 import { exchangeInMemory } from "../api/http/memory-exchange.js";
+import { uiRoutes } from "../api/ui/routes.js";
 import { WanPool, type WanRequest } from "./wan.js";
 import { startDnsServer, catalogDnsSource, type DnsServer } from "../api/dns/index.js";
 import { readFileSync } from "node:fs";
@@ -230,7 +231,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       version: packageVersion(), ui: o.ui, metrics: { requests: 0, errors: 0, blockingQueriesActive: 0 },
       forwardToDatacenter: (dc, request, signal) => this.forwardToDatacenter(dc, request, signal),
     };
-    const handler = createHttpHandler(ctx);
+    const handler = createHttpHandler(ctx, o.ui ? (router) => router.add(...uiRoutes()) : undefined);
     if (backend instanceof RaftBackend) {
       // Servers answer other datacenters' forwarded requests, WAN pings, and their clients' forwarding.
       backend.extraRequests = (body) => {

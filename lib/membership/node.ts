@@ -34,7 +34,7 @@ import type { UdpEndpoint, UdpPeer } from "../transport/udp.js";
 import { defaultAdvertiseHost } from "../transport/advertise.js";
 import { SwimCore } from "./core.js";
 import { decodePushPull, encodePacket, encodePushPull } from "./codec.js";
-import { JOIN_SEEDS_MAX } from "./limits.js";
+import { JOIN_SEEDS_MAX, OUTBOX_EVENTS_MAX } from "./limits.js";
 import {
   DEFAULT_GOSSIP_PORT,
   formatHostPort,
@@ -389,8 +389,9 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   // ---------------------------------------------------------------- events and housekeeping
 
   private dispatch(e: MemberEvent): void {
-    if (this.held) this.held.push(e);
-    else this.emitEvent(e);
+    if (!this.held) this.emitEvent(e);
+    // Held events are released on the next timer turn; the bound only matters if that turn never comes (manual timers).
+    else if (this.held.length < OUTBOX_EVENTS_MAX) this.held.push(e);
   }
 
   private releaseHeldEvents(): void {

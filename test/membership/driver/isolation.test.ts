@@ -65,7 +65,7 @@ t.test("gossip driver: keys rotate on a running cluster — install everywhere, 
   t.equal(statusOf(nodes[0]!, "r-stale"), undefined);
 });
 
-t.test("gossip driver: start() with an unreachable seed rejects with JoinError and leaves nothing open; retryJoin keeps trying until the seed appears", async (t) => {
+t.test("gossip driver: start() with an unreachable seed rejects with JoinError; retryJoin keeps trying until the seed appears", async (t) => {
   const seed = await startNode(t, "late-seed");
   const port = seed.address.port;
   await seed.close();
