@@ -30,6 +30,9 @@ import type { HttpApiContext, ForwardedRequest, ForwardedResponse } from "../api
 import { exchangeInMemory } from "../api/http/memory-exchange.js";
 import { uiRoutes } from "../api/ui/routes.js";
 import { WanPool, type WanRequest } from "./wan.js";
+import { GossipNode } from "../membership/node.js";
+import type { Member as GossipMember } from "../membership/types.js";
+import { gossipServers, waitForServers, SerfHealthReconciler, TAG } from "./gossip-glue.js";
 import { startDnsServer, catalogDnsSource, type DnsServer } from "../api/dns/index.js";
 import { readFileSync } from "node:fs";
 
@@ -116,6 +119,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly local: LocalServices;
   private readonly resolvers = new Set<Resolver>();
   private http: HttpApi | undefined;
+  private reconciler: SerfHealthReconciler | undefined;
   private wan: WanPool | undefined;
   private dns: DnsServer | undefined;
   private closing: Promise<void> | undefined;
@@ -125,8 +129,18 @@ export class Agent extends EventEmitter<AgentEvents> {
     private readonly backend: CommandBackend,
     private readonly timers: Timers,
     private readonly logger: Logger,
+    private readonly gossip: GossipNode | undefined = undefined,
   ) {
     super();
+    if (gossip) {
+      for (const e of ["member-join", "member-update", "member-leave", "member-failed"] as const) {
+        gossip.on(e, (m) => this.emit(e, toMember(m)));
+      }
+      if (backend instanceof RaftBackend) {
+        this.reconciler = new SerfHealthReconciler(gossip, backend, () => backend.raft.isLeader, options.datacenter, timers, childLogger(logger, "serf-health"));
+        this.reconciler.start();
+      }
+    }
     this.node = options.node;
     this.datacenter = options.datacenter;
     this.mode = options.mode;
@@ -181,14 +195,34 @@ export class Agent extends EventEmitter<AgentEvents> {
     const resolved = resolveAgentOptions(options);
     const logger = resolved.logger ?? silentLogger;
     const timers = realTimers((err) => logger.error({ component: "agent", err }, "timer callback threw"));
-    const backend = resolved.mode === "raft" && !resolved.server
+    const isServer = resolved.mode === "raft" && resolved.server;
+    const tags: Record<string, string> = {
+      [TAG.role]: isServer ? "server" : "client", [TAG.dc]: resolved.datacenter, [TAG.mode]: resolved.mode, [TAG.build]: packageVersion(),
+    };
+    let gossip: GossipNode | undefined;
+    if (resolved.bind) {
+      gossip = await GossipNode.start({
+        name: resolved.node, bind: resolved.bind, meta: tags, join: resolved.join, retryJoin: resolved.join.length > 0,
+        encrypt: resolved.encrypt, label: resolved.label, profile: resolved.gossipProfile,
+        logger: childLogger(logger, "gossip"), timers,
+      });
+    }
+    const stopBootstrap = new AbortController();
+    let backend: CommandBackend;
+    try {
+      backend = resolved.mode === "raft" && !resolved.server
       ? await ClientBackend.open({
-        datacenter: resolved.datacenter, servers: () => resolved.join, timers, logger: childLogger(logger, "client"),
+        datacenter: resolved.datacenter, timers, logger: childLogger(logger, "client"),
+        servers: gossip ? () => gossipServers(gossip!, resolved.datacenter) : () => resolved.join,
       })
       : resolved.mode === "raft"
       ? await RaftBackend.open({
         datacenter: resolved.datacenter, rpc: parseHostPort(resolved.rpc!, "rpc"),
-        peers: [resolved.rpc!, ...resolved.join], dataDir: resolved.dataDir, timers, rng: randomRng(),
+        peers: gossip
+          ? () => waitForServers(gossip!, resolved.datacenter, resolved.bootstrapExpect, timers, stopBootstrap.signal)
+          : [resolved.rpc!, ...resolved.join],
+        onListening: (address) => gossip?.updateMeta({ ...tags, [TAG.rpc]: address }),
+        dataDir: resolved.dataDir, timers, rng: randomRng(),
         logger: childLogger(logger, "raft"), snapshotThreshold: resolved.snapshotThreshold,
         deadServerCleanupAfterMs: resolved.deadServerCleanupAfterMs,
       })
@@ -196,7 +230,12 @@ export class Agent extends EventEmitter<AgentEvents> {
         datacenter: resolved.datacenter, timers, logger: childLogger(logger, "backend"),
         dataDir: resolved.dataDir, snapshotThreshold: resolved.snapshotThreshold,
       });
-    const agent = new Agent(resolved, backend, timers, logger);
+    } catch (err) {
+      stopBootstrap.abort();
+      await gossip?.close();
+      throw err;
+    }
+    const agent = new Agent(resolved, backend, timers, logger, gossip);
     try {
       if (backend instanceof RaftBackend || backend instanceof ClientBackend) {
         // The cluster may not have a leader yet: register in the background, retrying.
@@ -277,6 +316,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const answer = await this.forwardToDatacenter(dc, { method: "GET", url }, signal);
     if (answer.status !== 200) throw new NoPathToDatacenterError(dc, `answered ${answer.status}: ${Buffer.from(answer.body).toString("utf8").slice(0, 200)}`);
     return { index: Number(answer.headers["x-consul-index"] ?? 0), body: JSON.parse(Buffer.from(answer.body).toString("utf8")) };
+  }
+
+  /** Where gossip listens (UDP and TCP), when the `bind` option is set. */
+  get gossipAddress(): string | undefined {
+    return this.gossip ? `${this.gossip.address.address}:${this.gossip.address.port}` : undefined;
   }
 
   /** Where DNS listens (UDP and TCP), when the `dns` option is set. */
@@ -383,8 +427,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     return new Lock(key, this.kv, this.session, this.timers, options);
   }
 
-  /** The cluster's members. In dev mode, this node alone. */
+  /** The cluster's members as gossip sees them; without gossip (`bind`), this node alone. */
   members(): Member[] {
+    if (this.gossip) return this.gossip.members().map(toMember);
     return [{
       name: this.node, address: this.options.advertise, port: 0, status: this.closing ? "left" : "alive",
       tags: { role: "node", dc: this.datacenter, mode: this.mode },
@@ -397,6 +442,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.local.close();
       await this.local.deregisterAll().catch((err: unknown) =>
         this.logger.warn({ component: "agent", err }, "deregister on leave failed"));
+      // Tell the pool before going: the others mark this node "left", not "failed".
+      await this.gossip?.leave().catch((err: unknown) => this.logger.warn({ component: "gossip", err }, "graceful leave failed"));
     }
     await this.close();
   }
@@ -412,9 +459,11 @@ export class Agent extends EventEmitter<AgentEvents> {
       for (const r of this.resolvers) r.close();
       this.resolvers.clear();
       this.wan?.close();
+      this.reconciler?.close();
       await this.http?.close();
       await this.dns?.close();
       await this.backend.close();
+      await this.gossip?.close();
     })();
     return this.closing;
   }
@@ -431,4 +480,9 @@ let cachedVersion: string | undefined;
 function packageVersion(): string {
   cachedVersion ??= (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
   return cachedVersion;
+}
+
+/** A gossip member as the agent's public {@link Member}. */
+function toMember(m: GossipMember): Member {
+  return { name: m.name, address: m.address, port: m.port, status: m.status, tags: { ...m.meta } };
 }

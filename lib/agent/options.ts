@@ -37,8 +37,18 @@ export interface AgentOptions {
   server?: boolean;
   /** Servers to wait for before electing a leader (raft mode). */
   bootstrapExpect?: number;
-  /** Gossip bind address `host:port` (raft and gossip modes). */
+  /**
+   * Gossip address `host:port` (UDP and TCP; port 0 picks a free one). When
+   * set, the agent joins the LAN gossip pool: `join` then names gossip
+   * addresses of any members, servers find each other (and clients find
+   * servers) through gossip, and a failed node's instances leave every
+   * passing-only resolver.
+   */
   bind?: string;
+  /** Gossip timing profile. @defaultValue "lan" */
+  gossipProfile?: "lan" | "wan" | "local";
+  /** Cluster label: agents with different labels never merge, even on one network. @defaultValue "" */
+  label?: string;
   /** Raft / forwarding RPC address `host:port` (raft mode). */
   rpc?: string;
   /**
@@ -100,11 +110,13 @@ export interface ResolvedAgentOptions {
   ui: boolean;
   deadServerCleanupAfterMs: number;
   joinWan: string[];
+  gossipProfile: "lan" | "wan" | "local";
+  label: string;
 }
 
 const KNOWN_KEYS = new Set<keyof AgentOptions>([
   "mode", "node", "datacenter", "dataDir", "advertise", "server", "bootstrapExpect", "bind", "rpc",
-  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui", "deadServerCleanupAfter", "joinWan",
+  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui", "deadServerCleanupAfter", "joinWan", "gossipProfile", "label",
 ]);
 
 const DATACENTER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -169,8 +181,8 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   }
   joinRaw.forEach((a: string, i) => parseHostPort(a, `join[${i}]`));
   const encrypt = stringField(o, "encrypt");
-  if (encrypt !== undefined && Buffer.from(encrypt, "base64").length !== 32) {
-    throw new InvalidConfigError("encrypt", "must be the base64 encoding of 32 bytes (see `disco keygen`)");
+  if (encrypt !== undefined && ![16, 24, 32].includes(Buffer.from(encrypt, "base64").length)) {
+    throw new InvalidConfigError("encrypt", "must be the base64 encoding of 16, 24 or 32 bytes (see `disco keygen`)");
   }
   const meta = o["meta"] ?? {};
   if (typeof meta !== "object" || meta === null || Array.isArray(meta) || Object.values(meta).some((v) => typeof v !== "string")) {
@@ -200,14 +212,22 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   }
   joinWan.forEach((a: string, i) => parseHostPort(a, `joinWan[${i}]`));
   if (joinWan.length > 0 && (mode !== "raft" || !server)) throw new InvalidConfigError("joinWan", "only raft servers join the WAN pool");
+  const gossipProfile = o["gossipProfile"] ?? "lan";
+  if (gossipProfile !== "lan" && gossipProfile !== "wan" && gossipProfile !== "local") {
+    throw new InvalidConfigError("gossipProfile", 'must be "lan", "wan" or "local"');
+  }
+  const label = stringField(o, "label") ?? "";
   let deadServerCleanupAfterMs = 0;
   try {
     deadServerCleanupAfterMs = parseDuration(o["deadServerCleanupAfter"] ?? 0, "deadServerCleanupAfter");
   } catch (err) {
     throw new InvalidConfigError("deadServerCleanupAfter", (err as Error).message);
   }
-  if (mode === "gossip") throw new NotSupportedError('mode "gossip" (the SWIM driver is in progress)');
-  if (mode === "raft") {
+  if (mode === "gossip") throw new NotSupportedError('mode "gossip" (registrations spread by gossip alone, without servers)');
+  if (mode === "raft" && bind !== undefined && server && !rpc) {
+    throw new InvalidConfigError("rpc", "a raft server needs its RPC address, \"host:port\"");
+  }
+  if (mode === "raft" && bind === undefined) {
     if (!server) {
       if ((joinRaw as string[]).length === 0) {
         throw new InvalidConfigError("join", "a raft client agent needs the servers' RPC addresses (until gossip finds them)");
@@ -222,7 +242,7 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
     mode, node, datacenter, dataDir, advertise, server, bootstrapExpect, bind, rpc,
     join: joinRaw as string[], encrypt, meta: { ...(meta as Record<string, string>) },
     logger: logger as Logger | undefined, snapshotThreshold, http, dns, domain: domain.toLowerCase(), ui, deadServerCleanupAfterMs,
-    joinWan: joinWan as string[],
+    joinWan: joinWan as string[], gossipProfile, label,
   };
 }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Catalog } from "../catalog/catalog.js";
 import { decodeCommand, encodeCommand, type CatalogCommand } from "../catalog/commands.js";
@@ -18,7 +18,9 @@ import {
 } from "../storage/index.js";
 import type { LogStore, SnapshotStore, StableStore } from "../storage/types.js";
 import { TcpTransport, RemoteError } from "../transport/tcp.js";
-import { ClosedError, DiscoError, NoLeaderError, NotLeaderError, TimeoutError, throwIfAborted } from "../util/errors.js";
+import {
+  ClosedError, DiscoError, NoLeaderError, NotLeaderError, StorageCorruptError, TimeoutError, throwIfAborted,
+} from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { Rng } from "../util/rng.js";
 import type { TimerHandle, Timers } from "../util/timers.js";
@@ -73,15 +75,22 @@ export const FOLLOW_WAIT_MS_MAX = 30_000;
 /** Options of {@link RaftBackend.open}. */
 export interface RaftBackendOptions {
   datacenter: string;
-  /** This server's RPC address (listen and advertise), `host:port`; port 0 is not allowed (peers must know it). */
+  /** This server's RPC address (listen and advertise), `host:port`; port 0 picks one (then only gossip can tell peers). */
   rpc: { host: string; port: number };
-  /** Every voter's RPC address, this one included. */
-  peers: string[];
+  /**
+   * Every voter's RPC address, this one included; or a function that
+   * resolves them once enough servers are known (gossip bootstrap). Used
+   * only the first time: the set is kept in the data directory, and later
+   * changes come through the log.
+   */
+  peers: string[] | (() => Promise<string[]>);
   dataDir: string | undefined;
   timers: Timers;
   rng: Rng;
   logger: Logger;
   snapshotThreshold: number;
+  /** Called with this server's RPC address as soon as it listens (before bootstrap waits for peers). */
+  onListening?: (address: string) => void;
   /** Raft tick. @defaultValue 50 */
   tickMs?: number;
   /** Remove a voter not heard from for this long (ms); 0 = never. @defaultValue 0 */
@@ -119,12 +128,12 @@ export class RaftBackend implements CommandBackend {
     } else {
       stores = { log: new MemoryLogStore(), stable: new MemoryStableStore(), snapshots: new MemorySnapshotStore() };
     }
-    const self = `${o.rpc.host}:${o.rpc.port}`;
+    const fixedSelf = o.rpc.port === 0 ? undefined : `${o.rpc.host}:${o.rpc.port}`;
     // The transport exists before the node; messages that arrive in between are dropped (Raft retransmits).
     let node: RaftNode | undefined;
     let backend: RaftBackend | undefined;
     const transport = await TcpTransport.listen({
-      host: o.rpc.host, port: o.rpc.port, advertise: self, logger: o.logger,
+      host: o.rpc.host, port: o.rpc.port, advertise: fixedSelf, logger: o.logger,
       onMessage: (from, body) => {
         const msg = body as RpcMessage;
         if (msg && msg.t === "raft" && typeof msg.m === "object") {
@@ -148,9 +157,13 @@ export class RaftBackend implements CommandBackend {
         throw new ClosedError("server");
       },
     });
+    // With port 0 the real address is known only now; gossip advertises it to the other servers.
+    const self = transport.address;
+    o.onListening?.(self);
     try {
+      const peers = await bootstrapPeers(o, stores.stable);
       node = await RaftNode.start({
-        id: self, peers: o.peers, log: stores.log, stable: stores.stable, snapshots: stores.snapshots,
+        id: self, peers, log: stores.log, stable: stores.stable, snapshots: stores.snapshots,
         fsm: {
           apply: (index, data) => catalog.apply(index, decodeCommand(data)),
           snapshot: () => catalog.state.snapshot(),
@@ -323,4 +336,32 @@ export class RaftBackend implements CommandBackend {
 
 function pause(timers: Timers, ms: number): Promise<void> {
   return new Promise((resolve) => timers.after(ms, resolve));
+}
+
+/**
+ * The voters to bootstrap with: the ones recorded at the first start (kept
+ * in `raft/peers.json` of the data directory, since the core does not log its
+ * initial configuration), or else the configured ones, recorded now.
+ */
+async function bootstrapPeers(o: RaftBackendOptions, stable: StableStore): Promise<string[]> {
+  const file = o.dataDir ? join(o.dataDir, "raft", "peers.json") : undefined;
+  if (file) {
+    try {
+      const saved = JSON.parse(await readFile(file, "utf8")) as unknown;
+      if (Array.isArray(saved) && saved.every((p) => typeof p === "string")) return saved as string[];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new StorageCorruptError(`cannot read ${file}`, { cause: err });
+      if (await stable.load()) throw new StorageCorruptError(`${file} is missing but the raft state exists; cannot tell the initial voters`);
+    }
+  }
+  const peers = typeof o.peers === "function" ? await o.peers() : o.peers;
+  if (file) {
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, JSON.stringify([...peers].sort()));
+    const fh = await open(tmp, "r+");
+    await fh.sync();
+    await fh.close();
+    await rename(tmp, file);
+  }
+  return peers;
 }
