@@ -58,7 +58,7 @@ t.test("agent: `disco leave` over HTTP ends the agent command with exit 0", asyn
 
 t.test("agent -server -bootstrap -data-dir persists KV across restarts (the seed's setup)", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "disco-cli-persist-"));
-  const argv = ["-server", "-bootstrap", "-ui", `-data-dir=${dir}`, "-bind=127.0.0.1", "-client=127.0.0.1", "-node=agent-one", "-http-port=0", "-dns-port=0"];
+  const argv = ["-server", "-bootstrap", "-ui", `-data-dir=${dir}`, "-bind=127.0.0.1", "-client=127.0.0.1", "-node=agent-one", "-http-port=0", "-dns-port=0", "-serf-lan-port=0"];
   const first = await startAgentCommand(argv);
   t.equal((await runIn(["kv", "put", first.addr, "kept", "yes"])).code, 0);
   const r1 = await first.stop();
@@ -100,7 +100,7 @@ t.test("agent: cluster flags, bad settings and a busy port fail with one clear l
   await writeFile(join(dir, "bad.json"), '{"server": "yes"}');
   await writeFile(join(dir, "badsvc.json"), '{"service": {"name": "x", "port": 99999}}');
   const cases: [string[], RegExp][] = [
-    [[`-data-dir=${dir}`, "-http-port=0"], /^disco agent: client agents in raft mode [^\n]*is not supported yet \(asked for by a client agent \(neither -server nor -dev\)\); for one node use -dev, or -server -bootstrap -data-dir=DIR\n$/],
+    [[`-data-dir=${dir}`, "-http-port=0"], /^disco agent: invalid config join: a raft client agent needs the servers' RPC addresses[^\n]*\n$/],
     [["-server", "-bootstrap-expect=3", `-data-dir=${dir}`, "-http-port=0"], /^disco agent: invalid config bootstrapExpect: is 3, but join names 0 other servers/],
     [["-server", "-bootstrap"], /^disco agent: invalid config data-dir: is required unless -dev/],
     [["-dev", "-log-level=loud"], /^disco agent: invalid config log-level/],
@@ -154,7 +154,7 @@ t.test("bin: `disco agent -dev -http-port=0` prints its real address, serves mem
   const pidFile = join(dir, "disco.pid");
   const dev = spawnBin(["agent", "-dev", "-node=bin-dev", "-http-port=0", "-dns-port=0", `-pid-file=${pidFile}`]);
   const seed = spawnBin(["agent", "-server", "-bootstrap", "-ui", `-data-dir=${join(dir, "seed")}`, "-bind=127.0.0.1",
-    "-client=127.0.0.1", "-node=agent-one", "-http-port=0", "-dns-port=0"]);
+    "-client=127.0.0.1", "-node=agent-one", "-http-port=0", "-dns-port=0", "-serf-lan-port=0"]);
   t.teardown(() => {
     dev.kill("SIGKILL");
     seed.kill("SIGKILL");
@@ -169,7 +169,7 @@ t.test("bin: `disco agent -dev -http-port=0` prints its real address, serves mem
     runIn(["members"], { env: { CONSUL_HTTP_ADDR: `127.0.0.1:${seedMatch[1]}` } }),
   ]);
   t.match(devMembers.stdout, /\nbin-dev\s+127\.0\.0\.1:0\s+alive\s+server\s/);
-  t.match(seedMembers.stdout, /\nagent-one\s+127\.0\.0\.1:0\s+alive\s+server\s/, "CONSUL_HTTP_ADDR is honoured");
+  t.match(seedMembers.stdout, /\nagent-one\s+127\.0\.0\.1:\d+\s+alive\s+server\s/, "CONSUL_HTTP_ADDR is honoured (-bind starts gossip: members come from the pool)");
   t.match(seed.output().stdout, /Node name: 'agent-one'\n[^]*Server: true \(Bootstrap: true\)\n[^]*Web UI: true\n[^]*==> disco agent running!\n/);
   dev.kill("SIGTERM");
   seed.kill("SIGINT");

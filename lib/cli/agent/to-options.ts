@@ -74,9 +74,12 @@ export function toAgentOptions(s: AgentSettings): AgentPlan {
   checkPort(ports.serfLan, "serf-lan-port", false);
   checkPort(ports.serfWan, "serf-wan-port", false);
   checkPort(ports.server, "server-port", false);
+  // With a gossip address (-bind / -serf-lan-port), -join names gossip members (port 8301), as in Consul;
+  // without one, the servers' RPC addresses (port 8300).
+  const gossipPorts = s.bindAddr !== undefined || s.ports.serfLan !== undefined;
   const joins = [...s.join, ...s.retryJoin].map((a) => {
     if (a.includes("provider=")) throw new NotSupportedError(`cloud auto-join ("${a}")`);
-    return withDefaultPort(a, ports.server);
+    return withDefaultPort(a, gossipPorts ? ports.serfLan : ports.server);
   });
   const single = joins.length === 0 && (dev || (server && (bootstrap || s.bootstrapExpect === 1)));
   const clusterReason = single ? undefined
