@@ -18,6 +18,7 @@ import { Kv } from "./kv.js";
 import { LocalBackend } from "./local-backend.js";
 import { RaftBackend } from "./raft-backend.js";
 import { ClientBackend } from "./client-backend.js";
+import { GossipBackend } from "./gossip-backend.js";
 import { parseHostPort } from "./options.js";
 import { LocalServices } from "./local-services.js";
 import { Lock, type LockOptions } from "./lock.js";
@@ -210,7 +211,12 @@ export class Agent extends EventEmitter<AgentEvents> {
     const stopBootstrap = new AbortController();
     let backend: CommandBackend;
     try {
-      backend = resolved.mode === "raft" && !resolved.server
+      backend = resolved.mode === "gossip"
+      ? await GossipBackend.open({
+        datacenter: resolved.datacenter, node: resolved.node, gossip: gossip!, tags,
+        rpcHost: gossip!.address.address, timers, logger: childLogger(logger, "gossip-catalog"),
+      })
+      : resolved.mode === "raft" && !resolved.server
       ? await ClientBackend.open({
         datacenter: resolved.datacenter, timers, logger: childLogger(logger, "client"),
         servers: gossip ? () => gossipServers(gossip!, resolved.datacenter) : () => resolved.join,
@@ -237,7 +243,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
     const agent = new Agent(resolved, backend, timers, logger, gossip);
     try {
-      if (backend instanceof RaftBackend || backend instanceof ClientBackend) {
+      if (backend instanceof RaftBackend || backend instanceof ClientBackend || backend instanceof GossipBackend) {
         // The cluster may not have a leader yet: register in the background, retrying.
         agent.registerNodeInBackground();
       } else {

@@ -108,8 +108,14 @@ export class Kv {
     private readonly consensus: boolean,
   ) {}
 
+  /** KV lives in the servers' replicated catalog; a serverless (gossip-mode) cluster has none. */
+  private requireConsensus(): void {
+    if (!this.consensus) throw new ConsensusRequiredError("the KV store (it needs servers: use mode \"raft\")");
+  }
+
   /** Reads one key; undefined when it does not exist. */
   async get(key: string, options: KvReadOptions = {}): Promise<KvPair | undefined> {
+    this.requireConsensus();
     checkKey(key);
     await this.backend.readBarrier(options.consistency ?? "default", options.signal);
     const e = this.backend.catalog.state.kvGet(key);
@@ -118,6 +124,7 @@ export class Kv {
 
   /** Every key under a prefix ("" lists all), sorted. */
   async list(prefix: string, options: KvReadOptions = {}): Promise<KvPair[]> {
+    this.requireConsensus();
     checkKey(prefix, "prefix", true);
     await this.backend.readBarrier(options.consistency ?? "default", options.signal);
     return this.backend.catalog.state.kvList(prefix).map(toPair);
@@ -125,6 +132,7 @@ export class Kv {
 
   /** Key names under a prefix; with a separator, folds deeper keys into their next path segment (Consul's `?keys&separator=`). */
   async keys(prefix: string, options: KvReadOptions & { separator?: string } = {}): Promise<string[]> {
+    this.requireConsensus();
     checkKey(prefix, "prefix", true);
     if (options.separator !== undefined && typeof options.separator !== "string") {
       throw new InvalidArgumentError("separator", "must be a string");
@@ -140,6 +148,7 @@ export class Kv {
    *   SessionInvalidError when `acquire`/`release` names a session that does not exist.
    */
   async put(key: string, value: string | Uint8Array, options: KvPutOptions = {}): Promise<boolean> {
+    this.requireConsensus();
     checkKey(key);
     const bytes = valueBytes(value);
     const cas = checkIndex(options.cas, "cas");
@@ -147,7 +156,6 @@ export class Kv {
     const acquire = checkSessionId(options.acquire, "acquire");
     const release = checkSessionId(options.release, "release");
     if (acquire && release) throw new InvalidArgumentError("acquire", "acquire and release cannot be combined");
-    if (!this.consensus && (cas !== undefined || acquire || release)) throw new ConsensusRequiredError("KV compare-and-set and locks");
     throwIfAborted(options.signal);
     const result = await this.backend.propose({
       op: "kv-set", key, value: bytes, flags, cas, acquire, release, nowMs: this.clock.nowMs(),
@@ -161,9 +169,9 @@ export class Kv {
 
   /** Deletes a key (or a prefix with `recurse`). Resolves false when a `cas` did not match. */
   async delete(key: string, options: KvDeleteOptions = {}): Promise<boolean> {
+    this.requireConsensus();
     checkKey(key, "key", options.recurse === true);
     const cas = checkIndex(options.cas, "cas");
-    if (!this.consensus && cas !== undefined) throw new ConsensusRequiredError("KV compare-and-delete");
     const result = await this.backend.propose({ op: "kv-delete", key, recurse: options.recurse, cas }, options.signal);
     if (!result.ok) throw new InvalidArgumentError("key", result.error);
     return result.value === true;
@@ -174,9 +182,9 @@ export class Kv {
    * apply, or none do and the errors say which failed.
    */
   async txn(ops: KvTxnOp[], signal?: AbortSignal): Promise<{ ok: true; results: KvPair[] } | { ok: false; errors: { opIndex: number; what: string }[] }> {
+    this.requireConsensus();
     if (!Array.isArray(ops) || ops.length === 0) throw new InvalidArgumentError("ops", "must be a non-empty array");
     if (ops.length > TXN_OPS_MAX) throw new InvalidArgumentError("ops", `has more than ${TXN_OPS_MAX} operations`);
-    if (!this.consensus) throw new ConsensusRequiredError("KV transactions");
     const result = await this.backend.propose({ op: "kv-txn", ops, nowMs: this.clock.nowMs() }, signal);
     if (!result.ok) throw new InvalidArgumentError("ops", result.error);
     const value = result.value as { results?: KvEntry[]; errors?: { opIndex: number; what: string }[] };
@@ -197,6 +205,7 @@ export class Kv {
   watch(key: string, options: KvWatchOptions & { prefix: true }): AsyncGenerator<KvPair[]>;
   watch(key: string, options?: KvWatchOptions): AsyncGenerator<KvPair | undefined>;
   async *watch(key: string, options: KvWatchOptions = {}): AsyncGenerator<KvPair | undefined | KvPair[]> {
+    this.requireConsensus();
     checkKey(key, "key", options.prefix === true);
     const { catalog } = this.backend;
     const scope = { kind: "kv" as const, key, prefix: options.prefix === true };

@@ -18,7 +18,9 @@ export interface AgentOptions {
    * `"dev"`: one node, the catalog kept in this process (in memory, or in `dataDir`).
    * `"raft"`: servers replicate the catalog with Raft (today: server agents
    * only, each given the other servers' RPC addresses in `join`);
-   * `"gossip"` (no servers) is not built yet and throws {@link NotSupportedError}.
+   * `"gossip"`: no servers; each node owns its registrations and spreads them
+   * through the gossip pool (needs `bind`); KV, sessions and locks raise
+   * ConsensusRequiredError.
    * @defaultValue "dev"
    */
   mode?: AgentMode;
@@ -223,7 +225,9 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   } catch (err) {
     throw new InvalidConfigError("deadServerCleanupAfter", (err as Error).message);
   }
-  if (mode === "gossip") throw new NotSupportedError('mode "gossip" (registrations spread by gossip alone, without servers)');
+  if (mode === "gossip" && bind === undefined) {
+    throw new InvalidConfigError("bind", 'gossip mode needs a gossip address ("host:port"; port 0 picks one)');
+  }
   if (mode === "raft" && bind !== undefined && server && !rpc) {
     throw new InvalidConfigError("rpc", "a raft server needs its RPC address, \"host:port\"");
   }

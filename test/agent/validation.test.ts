@@ -1,5 +1,5 @@
 import t from "tap";
-import { Agent, InvalidArgumentError, InvalidConfigError, NotSupportedError } from "../../lib/index.js";
+import { Agent, InvalidArgumentError, InvalidConfigError } from "../../lib/index.js";
 
 t.test("Agent.start: bad options are InvalidConfigError naming the field", async (t) => {
   const cases: Array<[Record<string, unknown>, string]> = [
@@ -23,9 +23,9 @@ t.test("Agent.start: bad options are InvalidConfigError naming the field", async
   t.ok(new InvalidConfigError("x", "y") instanceof Error);
 });
 
-t.test("Agent.start: modes not built yet say so with a typed error; raft servers need their RPC address", async (t) => {
+t.test("Agent.start: cluster modes check what they need (servers, RPC and gossip addresses)", async (t) => {
   await t.rejects(Agent.start({ mode: "raft", server: false }), { name: "InvalidConfigError", field: "join" }, "a raft client needs servers to follow");
-  await t.rejects(Agent.start({ mode: "gossip" }), NotSupportedError);
+  await t.rejects(Agent.start({ mode: "gossip" }), { name: "InvalidConfigError", field: "bind" }, "gossip mode needs a gossip address");
   await t.rejects(Agent.start({ mode: "raft", server: true, bootstrapExpect: 3 }), { name: "InvalidConfigError", field: "rpc" });
   await t.rejects(Agent.start({ mode: "raft", server: true, rpc: "127.0.0.1:0" }), { name: "InvalidConfigError", field: "rpc" });
   await t.rejects(Agent.start({ mode: "raft", server: true, rpc: "127.0.0.1:8300", join: ["127.0.0.1:8301"], bootstrapExpect: 3 }),
