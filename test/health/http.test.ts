@@ -109,8 +109,7 @@ t.test("http: a request slower than the timeout is critical and its connection i
   const { sink } = run(t, { http: `${base}/slow`, timeout: "200ms" });
   t.same(await sink.next(), { status: "critical", output: `HTTP GET ${base}/slow: timed out after 200ms` });
   t.ok(Date.now() - started < 5000, "reported promptly");
-  await until(() => seen[0]?.closed === true);
-  t.pass("server saw the connection close");
+  await t.resolves(until(() => seen[0]?.closed === true), "server saw the connection close");
 });
 
 t.test("http: a body that stalls past the timeout keeps the status of the code (Consul)", async (t) => {
@@ -137,8 +136,7 @@ t.test("http: the body is read up to the output cap, then the response is droppe
   t.equal(r.status, "passing", "status comes from the code even though the body never ends");
   t.ok(Buffer.byteLength(r.output) <= CHECK_OUTPUT_BYTES_MAX, "output within the cap");
   t.match(r.output, new RegExp(`^HTTP GET ${base}/endless: 200 OK Output: xxx`));
-  await until(() => seen[0]?.closed === true);
-  t.pass("connection closed by the check");
+  await t.resolves(until(() => seen[0]?.closed === true), "connection closed by the check");
 });
 
 t.test("http: runs again every interval", async (t) => {

@@ -34,8 +34,7 @@ t.test("tcp: a connection that opens is passing, and the socket is closed at onc
   const { port, closedCount } = await listen(t);
   const { sink } = run(t, { tcp: `127.0.0.1:${port}` });
   t.same(await sink.next(), { status: "passing", output: `TCP connect 127.0.0.1:${port}: Success` } satisfies CheckResult);
-  await until(() => closedCount() === 1);
-  t.pass("the check closed its connection");
+  await t.resolves(until(() => closedCount() === 1), "the check closed its connection");
 });
 
 t.test("tcp: a closed port is critical with the error", async (t) => {

@@ -12,11 +12,13 @@ const FIXED_SEEDS = Array.from({ length: 16 }, (_, i) => i + 1).concat([424242, 
 const RANDOM_SEEDS = 3;
 
 function report(t: Test, r: RunResult): void {
-  if (r.violations.length > 0) {
-    t.fail(`seed ${r.seed} failed (replay with DISCO_SEED=${r.seed}):\n  ${r.violations.join("\n  ")}`);
-  } else {
-    t.pass(`seed ${r.seed}: ${r.ops} ops (${r.pending} unknown), linearizability ${r.linearizability}, ${r.stats.elections} elections, ${r.stats.crashes} crashes, ${r.stats.snapshotsSent} snapshots sent, ${r.stats.confChanges} membership changes`);
-  }
+  t.same(
+    r.violations,
+    [],
+    r.violations.length > 0
+      ? `seed ${r.seed} failed (replay with DISCO_SEED=${r.seed}):\n  ${r.violations.join("\n  ")}`
+      : `seed ${r.seed}: ${r.ops} ops (${r.pending} unknown), linearizability ${r.linearizability}, ${r.stats.elections} elections, ${r.stats.crashes} crashes, ${r.stats.snapshotsSent} snapshots sent, ${r.stats.confChanges} membership changes`,
+  );
 }
 
 const replay = process.env["DISCO_SEED"];

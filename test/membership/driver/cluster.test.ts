@@ -64,8 +64,10 @@ t.test("gossip driver: a member that leaves gracefully is seen as left by all; a
   t.equal(new TextDecoder().decode(e.payload), "v2");
 
   nodes[2]!.updateMeta({ role: "api" });
-  await waitFor(() => nodes.every((n) => n.member("n2")?.meta["role"] === "api"), 5000, "meta everywhere");
-  t.pass("meta update reached every member");
+  await t.resolves(
+    waitFor(() => nodes.every((n) => n.member("n2")?.meta["role"] === "api"), 5000, "meta everywhere"),
+    "meta update reached every member",
+  );
 
   const leaver = nodes[3]!;
   const leftSeen: string[] = [];

@@ -95,22 +95,26 @@ t.test("gossip processes: 11 agent processes join via one seed; SIGKILL → fail
   agents.push(...(await Promise.all(Array.from({ length: PROCESSES - 1 }, (_, i) => spawnAgent(`p${i + 1}`, 0, seedAddr)))));
   const names = agents.map((a) => a.name);
   const t0 = Date.now();
-  await waitFor(async () => {
+  const allAlive = async (): Promise<boolean> => {
     const v = await views(agents);
     return [...v.values()].every((view) => names.every((n) => view.members.some((m) => m.name === n && m.status === "alive")));
-  }, 20_000, "all 11 processes to see all 11 alive");
-  t.pass(`all ${PROCESSES} processes see all ${PROCESSES} alive (${Date.now() - t0} ms after the last started)`);
+  };
+  await waitFor(allAlive, 20_000, "all 11 processes to see all 11 alive");
+  const convergedMs = Date.now() - t0;
+  t.ok(await allAlive(), `all ${PROCESSES} processes see all ${PROCESSES} alive (${convergedMs} ms after the last started)`);
 
   await ask(agents[3]!, "event", "hello");
-  await waitFor(async () => [...(await views(agents)).values()].every((v) => v.events.includes("hello")), 5000, "the user event everywhere");
-  t.pass("a user event fired in one process reaches every process");
+  const eventEverywhere = async (): Promise<boolean> => [...(await views(agents)).values()].every((v) => v.events.includes("hello"));
+  await waitFor(eventEverywhere, 5000, "the user event everywhere");
+  t.ok(await eventEverywhere(), "a user event fired in one process reaches every process");
 
   const victim = agents[10]!;
   const t1 = Date.now();
   await kill(victim);
   const survivors = agents.filter((a) => a !== victim);
   await waitFor(() => allSee(survivors, victim.name, "failed"), 15_000, "the SIGKILLed agent to be failed everywhere");
-  t.pass(`the SIGKILLed process is failed in all ${survivors.length} others after ${Date.now() - t1} ms`);
+  const detectedMs = Date.now() - t1;
+  t.ok(await allSee(survivors, victim.name, "failed"), `the SIGKILLed process is failed in all ${survivors.length} others after ${detectedMs} ms`);
 
   const leaver = agents[9]!;
   const exited = new Promise<number | null>((r) => leaver.proc.once("exit", (c) => r(c)));
@@ -119,7 +123,7 @@ t.test("gossip processes: 11 agent processes join via one seed; SIGKILL → fail
   t.equal(await exited, 0, "the leaver exits cleanly after leave() and close()");
   const remaining = survivors.filter((a) => a !== leaver);
   await waitFor(() => allSee(remaining, leaver.name, "left"), 5000, "the leaver to be left everywhere");
-  t.pass("a graceful leave is seen as left by all (not failed)");
+  t.ok(await allSee(remaining, leaver.name, "left"), "a graceful leave is seen as left by all (not failed)");
 
   const reborn = await spawnAgent(victim.name, victim.port, seedAddr);
   agents[10] = reborn;
