@@ -116,11 +116,14 @@ t.test("agent flags: -dev is in memory even with -data-dir; ports and client add
   t.equal(plan(["-dev", "-http-port=-1"]).options.http, undefined, "-http-port=-1 turns HTTP off");
 });
 
-t.test("agent flags: cluster flags map to a raft server known by its RPC address; -join names other servers' RPC addresses", async (t) => {
-  t.match(plan(["-server", "-bootstrap-expect=3", "-data-dir=/d", "-bind=10.0.0.1", "-join=10.0.0.2", "-retry-join=10.0.0.3:9300"]), {
-    options: { mode: "raft", server: true, bootstrapExpect: 3, rpc: "10.0.0.1:8300", join: ["10.0.0.2:8300", "10.0.0.3:9300"] },
+t.test("agent flags: cluster flags map to a raft server known by its RPC address; -join names gossip members with -bind, else servers' RPC addresses", async (t) => {
+  t.match(plan(["-server", "-bootstrap-expect=3", "-data-dir=/d", "-bind=10.0.0.1", "-join=10.0.0.2", "-retry-join=10.0.0.3:9301"]), {
+    options: { mode: "raft", server: true, bootstrapExpect: 3, rpc: "10.0.0.1:8300", bind: "10.0.0.1:8301", join: ["10.0.0.2:8301", "10.0.0.3:9301"] },
     clusterReason: "-join/-retry-join",
   });
+  t.match(plan(["-server", "-bootstrap-expect=3", "-data-dir=/d", "-join=10.0.0.2", "-retry-join=10.0.0.3:9300"]), {
+    options: { mode: "raft", server: true, join: ["10.0.0.2:8300", "10.0.0.3:9300"] },
+  }, "without a gossip address, -join names the other servers' RPC addresses");
   t.match(plan(["-server", "-data-dir=/d", "-server-port=9300"]), {
     options: { mode: "raft", server: true, rpc: "127.0.0.1:9300" }, clusterReason: "-server without -bootstrap",
   });
