@@ -30,6 +30,7 @@ import { startHttpApi, createHttpHandler, type HttpApi } from "../api/http/serve
 import type { HttpApiContext, ForwardedRequest, ForwardedResponse } from "../api/http/context.js";
 import { exchangeInMemory } from "../api/http/memory-exchange.js";
 import { uiRoutes } from "../api/ui/routes.js";
+import { startTemplate, type StartTemplateOptions, type TemplateHandle } from "../template/index.js";
 import { WanPool, type WanRequest } from "./wan.js";
 import { GossipNode } from "../membership/node.js";
 import type { Member as GossipMember } from "../membership/types.js";
@@ -121,6 +122,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly resolvers = new Set<Resolver>();
   private http: HttpApi | undefined;
   private reconciler: SerfHealthReconciler | undefined;
+  private readonly templates = new Set<TemplateHandle>();
   private wan: WanPool | undefined;
   private dns: DnsServer | undefined;
   private closing: Promise<void> | undefined;
@@ -324,6 +326,28 @@ export class Agent extends EventEmitter<AgentEvents> {
     return { index: Number(answer.headers["x-consul-index"] ?? 0), body: JSON.parse(Buffer.from(answer.body).toString("utf8")) };
   }
 
+  /**
+   * The local catalog replica and its read barrier, for layers of this
+   * package that read the catalog directly (templates, tests).
+   * @internal
+   */
+  get replica(): { catalog: CommandBackend["catalog"]; readBarrier: CommandBackend["readBarrier"] } {
+    return { catalog: this.backend.catalog, readBarrier: (c, signal) => this.backend.readBarrier(c, signal) };
+  }
+
+  /**
+   * Renders a template (consul-template syntax) from this agent's catalog and
+   * KV, re-rendering when the data it uses changes. See the README's
+   * templates section.
+   * @throws InvalidConfigError on bad options; TemplateSyntaxError with line and column.
+   */
+  template(options: StartTemplateOptions): TemplateHandle {
+    this.assertOpen();
+    const handle = startTemplate(this, options);
+    this.templates.add(handle);
+    return handle;
+  }
+
   /** Where gossip listens (UDP and TCP), when the `bind` option is set. */
   get gossipAddress(): string | undefined {
     return this.gossip ? `${this.gossip.address.address}:${this.gossip.address.port}` : undefined;
@@ -460,6 +484,7 @@ export class Agent extends EventEmitter<AgentEvents> {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await Promise.all([...this.templates].map((t) => t.close().catch(() => undefined)));
       this.local.close();
       this.session.close();
       for (const r of this.resolvers) r.close();

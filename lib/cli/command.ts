@@ -29,6 +29,8 @@ export interface Command {
   /** Longer description (paragraphs). */
   readonly help?: string;
   readonly flags: readonly FlagSpec[];
+  /** The command parses its own arguments: `run` receives them untouched in `args`. */
+  readonly passThrough?: boolean;
   /** Whether the command talks to an agent (adds {@link HTTP_FLAGS}). */
   readonly http: boolean;
   /** Runs it; resolves the exit code. Throws typed errors, which the dispatcher prints. */

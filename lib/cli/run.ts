@@ -46,6 +46,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const { command, rest } = found;
   const name = `disco ${command.path.join(" ")}`;
   try {
+    // A command that parses its own flags (template) gets the raw arguments.
+    if (command.passThrough) return await command.run({ io, flags: parseFlags([], []).flags, args: rest, client: clientFactory(io, parseFlags([], []).flags) });
     const parsed = parseFlags(rest, commandFlags(command));
     if (parsed.help) {
       io.stdout(commandHelp(command));

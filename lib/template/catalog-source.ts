@@ -6,7 +6,6 @@
  * @module
  */
 import type { Agent } from "../agent/agent.js";
-import type { CommandBackend } from "../agent/backend.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { WatchScope } from "../catalog/scope.js";
 import { healthEntryJson, kvJson, nodeJson, serviceJson } from "../api/http/consul-json.js";
@@ -86,18 +85,13 @@ export function catalogTemplateSource(options: CatalogSourceOptions): TemplateSo
   };
 }
 
-/**
- * A source over an agent in this process.
- *
- * The agent keeps its catalog private; until it exposes one (e.g. through an
- * `agent.template()` method), this reaches its backend by name.
- */
+/** A source over an agent in this process (its local catalog replica). */
 export function agentTemplateSource(agent: Agent): TemplateSource {
-  const backend = (agent as unknown as { backend: CommandBackend }).backend;
+  const { replica } = agent;
   return catalogTemplateSource({
-    catalog: () => backend.catalog,
+    catalog: () => replica.catalog,
     datacenter: agent.datacenter,
     node: agent.node,
-    readBarrier: (signal) => backend.readBarrier("default", signal),
+    readBarrier: (signal) => replica.readBarrier("default", signal),
   });
 }

@@ -72,7 +72,7 @@ interface Setup {
 }
 
 /** Parses the command line and every template; throws UsageError, InvalidConfigError or TemplateSyntaxError. */
-function setup(argv: string[], io: TemplateIo, onRender: (e: RenderEvent) => void): Setup | "help" {
+function setup(argv: string[], io: TemplateIo, makeOnRender: (dry: boolean) => (e: RenderEvent) => void): Setup | "help" {
   const parsed = parseFlags(argv, TEMPLATE_FLAGS);
   if (parsed.help) return "help";
   if (parsed.args.length > 0) throw new UsageError(`unexpected argument "${parsed.args[0]}"`);
@@ -88,6 +88,7 @@ function setup(argv: string[], io: TemplateIo, onRender: (e: RenderEvent) => voi
     throw new UsageError((err as Error).message);
   }
   const address = resolveHttpAddress(f.string("http-addr") ?? f.string("consul-addr"), io.env);
+  const onRender = makeOnRender(dry);
   const templates = specs.map((s) => resolveTemplateOptions({
     source: s.source, destination: s.destination, command: s.command, wait, dry, env: io.env, onRender,
   }));
@@ -102,14 +103,13 @@ function setup(argv: string[], io: TemplateIo, onRender: (e: RenderEvent) => voi
  */
 export async function templateCommand(argv: string[], io: TemplateIo): Promise<number> {
   let commandFailed = false;
-  const onRender = (e: RenderEvent): void => {
+  const makeOnRender = (dry: boolean) => (e: RenderEvent): void => {
     if (e.command && !e.command.ok) commandFailed = true;
-    if (!e.written && e.command === undefined && e.destination !== undefined && !s.templates[0]?.dry) return;
-    if (s.templates[0]?.dry) io.stdout(`> ${e.destination ?? "stdout"}\n${e.contents}`);
+    if (dry) io.stdout(`> ${e.destination ?? "stdout"}\n${e.contents}`);
   };
   let s: Setup;
   try {
-    const r = setup(argv, io, onRender);
+    const r = setup(argv, io, makeOnRender);
     if (r === "help") {
       io.stdout(templateHelp());
       return 0;

@@ -36,6 +36,26 @@ export interface RenderContext extends BuiltinContext {
   readonly data: DataLookup;
 }
 
+/**
+ * Shaped results by answer object: the watcher hands out the same answer
+ * until its data change, so a re-render converts only what changed. Entries go
+ * when the answers do (weak keys). Results are frozen structs, safe to share.
+ */
+const shaped = new WeakMap<object, Map<string, unknown>>();
+
+function cached<T>(answer: unknown, key: string, shape: () => T): T {
+  if (typeof answer !== "object" || answer === null) return shape();
+  let byKey = shaped.get(answer);
+  if (!byKey) {
+    byKey = new Map();
+    shaped.set(answer, byKey);
+  }
+  if (byKey.has(key)) return byKey.get(key) as T;
+  const value = shape();
+  byKey.set(key, value);
+  return value;
+}
+
 function text(v: unknown, what: string): string {
   if (typeof v !== "string") throw new FuncError(`${what} must be a string`);
   return v;
@@ -53,7 +73,7 @@ function service(args: unknown[], ctx: RenderContext): unknown {
   const dep: Dependency = { kind: "health-service", name: q.name, tag: q.tag, dc: q.dc, passingOnly: filter === undefined };
   const r = ctx.data.use(dep);
   if (!r.ready) return [];
-  const all = healthServices(r.value);
+  const all = cached(r.value, "service", () => healthServices(r.value));
   if (filter === undefined || filter === "any") return all;
   return all.filter((s) => filter.includes(s.Status));
 }
@@ -66,11 +86,11 @@ function kvGet(path: unknown, ctx: RenderContext): { ready: boolean; exists: boo
   return { ready: true, exists: true, value: kvValue(r.value) };
 }
 
-function kvList(path: unknown, ctx: RenderContext, topLevelOnly: boolean, safe: boolean): unknown[] {
+function kvList(path: unknown, ctx: RenderContext, topLevelOnly: boolean, safe: boolean): readonly unknown[] {
   const q = parseKeyQuery(text(path, "prefix"), true);
   const r = ctx.data.use({ kind: "kv-list", prefix: q.key, dc: q.dc });
   if (!r.ready) return [];
-  const pairs = keyPairs(r.value, q.key, topLevelOnly);
+  const pairs = cached(r.value, `${topLevelOnly ? "ls" : "tree"}\0${q.key}`, () => keyPairs(r.value, q.key, topLevelOnly));
   if (safe && pairs.length === 0) ctx.data.block(`no keys under "${q.key}" (safe${topLevelOnly ? "Ls" : "Tree"} will not render an empty list)`);
   return pairs;
 }
@@ -81,11 +101,11 @@ export function dataFunctions(): Map<string, TemplateFunction<RenderContext>> {
   m.set("service", fn(1, 2, service));
   m.set("services", fn(0, 1, ([q], ctx) => {
     const r = ctx.data.use({ kind: "catalog-services", dc: parseDcQuery(q === undefined ? undefined : text(q, "query")) });
-    return r.ready ? catalogSnippets(r.value) : [];
+    return r.ready ? cached(r.value, "services", () => catalogSnippets(r.value)) : [];
   }));
   m.set("nodes", fn(0, 1, ([q], ctx) => {
     const r = ctx.data.use({ kind: "catalog-nodes", dc: parseDcQuery(q === undefined ? undefined : text(q, "query")) });
-    return r.ready ? catalogNodes(r.value) : [];
+    return r.ready ? cached(r.value, "nodes", () => catalogNodes(r.value)) : [];
   }));
   m.set("node", fn(0, 1, ([q], ctx) => {
     // No argument (or just "@dc") means the agent's own node, as consul-template.
@@ -94,7 +114,7 @@ export function dataFunctions(): Map<string, TemplateFunction<RenderContext>> {
     const name = at >= 0 ? raw.slice(0, at) : raw;
     const dc = at >= 0 ? parseDcQuery(raw.slice(at)) : undefined;
     const r = ctx.data.use({ kind: "catalog-node", name, dc });
-    return r.ready ? catalogNode(r.value) : undefined;
+    return r.ready ? cached(r.value, "node", () => catalogNode(r.value)) : undefined;
   }));
   m.set("key", fn(1, 1, ([path], ctx) => {
     const r = kvGet(path, ctx);

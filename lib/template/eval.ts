@@ -111,28 +111,34 @@ class Exec<C> {
     const mark = this.vars.length;
     const value = this.pipeline(dot, { ...node.pipe, vars: [] });
     const names = node.pipe.vars;
-    const entries: [unknown, unknown][] = [];
+    let count: number;
+    let entry: (i: number) => [unknown, unknown];
     if (value === undefined || value === null) {
       // Go treats an invalid value (a missing map entry) as nothing to range over.
+      count = 0;
+      entry = () => [undefined, undefined];
     } else if (Array.isArray(value)) {
-      value.forEach((e, i) => entries.push([i, e]));
+      count = value.length;
+      entry = (i) => [i, value[i]];
     } else if (typeof value === "number" && Number.isInteger(value)) {
       if (names.length > 1) this.error(node.pos, "can't use two variables to range over an integer");
-      for (let i = 0; i < value; i++) {
-        this.step(node.pos);
-        entries.push([i, i]);
-      }
+      count = Math.max(0, value);
+      entry = (i) => [i, i];
     } else if (isMap(value)) {
-      for (const k of Object.keys(value).sort()) entries.push([k, value[k]]);
+      const keys = Object.keys(value).sort();
+      count = keys.length;
+      entry = (i) => [keys[i], value[keys[i]!]];
     } else {
       this.error(node.pos, `range can't iterate over ${printValue(value)} (${typeName(value)})`);
     }
-    if (entries.length === 0) {
+    if (count === 0) {
       if (node.elseList) this.walk(dot, node.elseList);
       this.vars.length = mark;
       return;
     }
-    for (const [key, elem] of entries) {
+    for (let i = 0; i < count; i++) {
+      this.step(node.pos);
+      const [key, elem] = entry(i);
       this.vars.length = mark;
       if (names.length === 1) this.setVar(names[0]!, elem, node.pipe.assign);
       if (names.length === 2) {

@@ -113,7 +113,7 @@ export function httpTemplateSource(options: HttpSourceOptions): TemplateSource {
         query.set("index", String(o.index));
         query.set("wait", `${Math.max(1, Math.round(o.waitMs))}ms`);
       }
-      const deadline = AbortSignal.timeout(o.waitMs + o.waitMs / 16 + HTTP_ANSWER_MARGIN_MS);
+      const deadline = AbortSignal.timeout(Math.ceil(o.waitMs + o.waitMs / 16 + HTTP_ANSWER_MARGIN_MS));
       const r = await get(path, query, AbortSignal.any([o.signal, deadline]));
       if (r.status === 404 && (dep.kind === "kv-get" || dep.kind === "kv-list")) {
         return { value: dep.kind === "kv-get" ? undefined : [], index: r.index };

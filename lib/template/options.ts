@@ -125,7 +125,7 @@ export function resolveTemplateOptions(input: TemplateOptions): ResolvedTemplate
   }
   const onRender = o["onRender"];
   if (onRender !== undefined && typeof onRender !== "function") throw new InvalidConfigError("onRender", "must be a function");
-  const env = o["env"] ?? process.env;
+  const env = o["env"] === undefined ? process.env : o["env"];
   if (typeof env !== "object" || env === null) throw new InvalidConfigError("env", "must be an object");
   const text = source !== undefined ? readTemplateFile(source) : (contents as string);
   const template = Template.parse(source ?? "template", text);

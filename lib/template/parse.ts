@@ -131,14 +131,15 @@ class Parser {
       } else {
         this.expect("close", "in {{else}}");
         const rest = this.list(kind);
-        if (rest.end.kind !== "end") this.error(rest.end.token.pos, rest.end.kind === "eof" ? `unclosed {{${kind}}} (opened at ${pos.line}:${pos.column})` : "expected {{end}} after {{else}}");
+        if (rest.end.kind === "eof") this.error(pos, `unclosed {{${kind}}}`);
+        if (rest.end.kind !== "end") this.error(rest.end.token.pos, "expected {{end}} after {{else}}");
         this.expect("close", "in {{end}}");
         elseList = rest.nodes;
       }
     } else if (body.end.kind === "end") {
       this.expect("close", "in {{end}}");
     } else {
-      this.error(body.end.token.pos, `unclosed {{${kind}}} (opened at ${pos.line}:${pos.column})`);
+      this.error(pos, `unclosed {{${kind}}}`);
     }
     this.vars.length = mark;
     this.depth--;
@@ -168,7 +169,8 @@ class Parser {
     const body = this.list("define");
     this.depth--;
     this.vars = saved;
-    if (body.end.kind !== "end") this.error(body.end.token.pos, `unclosed {{define "${nameTok.value}"}}`);
+    if (body.end.kind === "else") this.error(body.end.token.pos, "unexpected {{else}} in {{define}}");
+    if (body.end.kind !== "end") this.error(pos, `unclosed {{define "${nameTok.value}"}}`);
     this.expect("close", "in {{end}}");
     this.defines.set(nameTok.value, body.nodes);
     return { name: nameTok.value, pipe };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { struct, withMethods } from "./values.js";
+import { listType, structType } from "./values.js";
 import type { ServiceStatus } from "./dependency.js";
 
 type Json = Record<string, unknown>;
@@ -28,19 +28,30 @@ function strMap(v: unknown): Record<string, string> {
   return out;
 }
 
-/**
- * A service's tags, deduplicated and sorted (as consul-template hands them
- * out), with its methods `Contains`, `ContainsAll`, `ContainsAny`, `ContainsNone`.
- */
+function asList(x: unknown): string[] {
+  return Array.isArray(x) ? x.map(String) : [String(x)];
+}
+
+/** consul-template's ServiceTags: a list with `Contains`, `ContainsAll`, `ContainsAny`, `ContainsNone`. */
+const tagList = listType<string>({
+  Contains(this: readonly string[], t: unknown) {
+    return this.includes(String(t));
+  },
+  ContainsAll(this: readonly string[], x: unknown) {
+    return asList(x).every((t) => this.includes(t));
+  },
+  ContainsAny(this: readonly string[], x: unknown) {
+    return asList(x).some((t) => this.includes(t));
+  },
+  ContainsNone(this: readonly string[], x: unknown) {
+    return !asList(x).some((t) => this.includes(t));
+  },
+});
+
+/** A service's tags, deduplicated and sorted (as consul-template hands them out), with their methods. */
 export function serviceTags(v: unknown): readonly string[] {
-  const tags = [...new Set(Array.isArray(v) ? v.filter((t): t is string => typeof t === "string") : [])].sort();
-  const list = (x: unknown): string[] => (Array.isArray(x) ? x.map(String) : [String(x)]);
-  return withMethods(tags, {
-    Contains: (t: unknown) => tags.includes(String(t)),
-    ContainsAll: (x: unknown) => list(x).every((t) => tags.includes(t)),
-    ContainsAny: (x: unknown) => list(x).some((t) => tags.includes(t)),
-    ContainsNone: (x: unknown) => !list(x).some((t) => tags.includes(t)),
-  });
+  if (!Array.isArray(v) || v.length === 0) return tagList([]);
+  return tagList([...new Set(v.filter((t): t is string => typeof t === "string"))].sort());
 }
 
 /** consul-template's aggregate: maintenance, then critical, then warning, else passing. */
@@ -51,22 +62,31 @@ export function aggregateStatus(checks: readonly { CheckID: string; Status: stri
   return "passing";
 }
 
+const healthCheck = structType<{ CheckID: string; Status: string; [field: string]: unknown }>("HealthCheck");
+const healthService = structType<HealthService>("HealthService");
+const weightsType = structType<{ Passing: number; Warning: number }>("Weights");
+const catalogSnippet = structType<object>("CatalogSnippet");
+const nodeType = structType<object>("Node");
+const catalogNodeService = structType<{ ID: string; Service: string; [field: string]: unknown }>("CatalogNodeService");
+const catalogNodeType = structType<object>("CatalogNode");
+const keyPairType = structType<KeyPair>("KeyPair");
+
 /** `service` results: one HealthService per entry of `/v1/health/service/:name`. */
-export function healthServices(answer: unknown): HealthService[] {
+export function healthServices(answer: unknown): readonly HealthService[] {
   if (!Array.isArray(answer)) return [];
-  return answer.map((e) => {
+  return Object.freeze(answer.map((e) => {
     const node = obj(obj(e)["Node"]);
     const svc = obj(obj(e)["Service"]);
     const checks = (Array.isArray(obj(e)["Checks"]) ? (obj(e)["Checks"] as unknown[]) : []).map((c) => {
       const o = obj(c);
-      return struct("HealthCheck", {
+      return healthCheck({
         Node: str(o["Node"]), CheckID: str(o["CheckID"]), Name: str(o["Name"]), Status: str(o["Status"]),
         Notes: str(o["Notes"]), Output: str(o["Output"]), ServiceID: str(o["ServiceID"]),
         ServiceName: str(o["ServiceName"]), ServiceTags: serviceTags(o["ServiceTags"]), Type: str(o["Type"]),
       });
     });
     const weights = obj(svc["Weights"]);
-    return struct("HealthService", {
+    return healthService({
       Node: str(node["Node"]),
       NodeID: str(node["ID"]),
       Kind: str(svc["Kind"]),
@@ -83,9 +103,9 @@ export function healthServices(answer: unknown): HealthService[] {
       Checks: Object.freeze(checks),
       Status: aggregateStatus(checks),
       Port: num(svc["Port"]),
-      Weights: struct("Weights", { Passing: num(weights["Passing"]) || 1, Warning: num(weights["Warning"]) || 1 }),
+      Weights: weightsType({ Passing: num(weights["Passing"]) || 1, Warning: num(weights["Warning"]) || 1 }),
     });
-  });
+  }));
 }
 
 /** A service instance as a template sees it. */
@@ -109,24 +129,24 @@ export interface HealthService {
 }
 
 /** `services` results: CatalogSnippet {Name, Tags} sorted by name. */
-export function catalogSnippets(answer: unknown): unknown[] {
-  return Object.entries(obj(answer))
+export function catalogSnippets(answer: unknown): readonly unknown[] {
+  return Object.freeze(Object.entries(obj(answer))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, tags]) => struct("CatalogSnippet", { Name: name, Tags: serviceTags(tags) }));
+    .map(([name, tags]) => catalogSnippet({ Name: name, Tags: serviceTags(tags) })));
 }
 
 /** One node struct from Consul's node JSON. */
 export function nodeStruct(v: unknown): object {
   const n = obj(v);
-  return struct("Node", {
+  return nodeType({
     ID: str(n["ID"]), Node: str(n["Node"]), Address: str(n["Address"]), Datacenter: str(n["Datacenter"]),
     TaggedAddresses: strMap(n["TaggedAddresses"]), Meta: strMap(n["Meta"]),
   });
 }
 
 /** `nodes` results, in the agent's order (by name). */
-export function catalogNodes(answer: unknown): unknown[] {
-  return Array.isArray(answer) ? answer.map(nodeStruct) : [];
+export function catalogNodes(answer: unknown): readonly unknown[] {
+  return Object.freeze(Array.isArray(answer) ? answer.map(nodeStruct) : []);
 }
 
 /** `node` result: CatalogNode {Node, Services}, or undefined when the node does not exist. */
@@ -135,12 +155,12 @@ export function catalogNode(answer: unknown): object | undefined {
   const a = obj(answer);
   const services = Object.values(obj(a["Services"])).map((s) => {
     const o = obj(s);
-    return struct("CatalogNodeService", {
+    return catalogNodeService({
       ID: str(o["ID"]), Service: str(o["Service"]), Tags: serviceTags(o["Tags"]), Meta: strMap(o["Meta"]),
       Port: num(o["Port"]), Address: str(o["Address"]),
     });
   }).sort((x, y) => (x.Service < y.Service ? -1 : x.Service > y.Service ? 1 : x.ID < y.ID ? -1 : x.ID > y.ID ? 1 : 0));
-  return struct("CatalogNode", { Node: nodeStruct(a["Node"]), Services: Object.freeze(services) });
+  return catalogNodeType({ Node: nodeStruct(a["Node"]), Services: Object.freeze(services) });
 }
 
 /** A KV pair as a template sees it: `Key` relative to the listed prefix, `Path` the full key. */
@@ -167,7 +187,7 @@ export function kvValue(entry: unknown): string {
  * the slashes after it removed; `tree` keeps every key but folders (ending in
  * `/`), `ls` only those directly under the prefix.
  */
-export function keyPairs(answer: unknown, prefix: string, topLevelOnly: boolean): KeyPair[] {
+export function keyPairs(answer: unknown, prefix: string, topLevelOnly: boolean): readonly KeyPair[] {
   if (!Array.isArray(answer)) return [];
   const out: KeyPair[] = [];
   for (const e of answer) {
@@ -176,10 +196,10 @@ export function keyPairs(answer: unknown, prefix: string, topLevelOnly: boolean)
     const key = path.slice(prefix.length).replace(/^\/+/, "");
     if (key === "" || key.endsWith("/")) continue;
     if (topLevelOnly && key.includes("/")) continue;
-    out.push(struct("KeyPair", {
+    out.push(keyPairType({
       Path: path, Key: key, Value: kvValue(o), Exists: true, CreateIndex: num(o["CreateIndex"]),
       ModifyIndex: num(o["ModifyIndex"]), LockIndex: num(o["LockIndex"]), Flags: num(o["Flags"]), Session: str(o["Session"]),
     }));
   }
-  return out;
+  return Object.freeze(out);
 }

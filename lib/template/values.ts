@@ -16,21 +16,36 @@ const STRUCT_TYPE = Symbol("disco.template.struct");
 /** An error raised by a function or lookup; the evaluator adds the template position. */
 export class FuncError extends Error {}
 
+/** Methods a struct type or list carries; `this` is the value. */
+export type Methods = Record<string, (this: never, ...args: never[]) => unknown>;
+
 /**
- * Makes a struct value: fields as given, `methods` attached non-enumerable
- * (so they neither print nor serialise), and frozen.
+ * Declares a struct type and returns its constructor: instances get the
+ * fields given (frozen) and share one prototype holding the type name and the
+ * methods, which are non-enumerable, so they neither print nor serialise.
  * @param typeName - shown in error messages, as Go names the type (`HealthService`).
  */
-export function struct<T extends object>(typeName: string, fields: T, methods: Record<string, (...args: unknown[]) => unknown> = {}): T {
-  Object.defineProperty(fields, STRUCT_TYPE, { value: typeName, enumerable: false });
-  for (const [name, fn] of Object.entries(methods)) Object.defineProperty(fields, name, { value: fn, enumerable: false });
-  return Object.freeze(fields);
+export function structType<T extends object>(typeName: string, methods: Methods = {}): (fields: T) => T {
+  const proto = Object.create(null) as object;
+  Object.defineProperty(proto, STRUCT_TYPE, { value: typeName });
+  for (const [name, fn] of Object.entries(methods)) Object.defineProperty(proto, name, { value: fn });
+  return (fields) => Object.freeze(Object.assign(Object.create(proto) as T, fields));
 }
 
-/** Attaches methods to an array (non-enumerable) and freezes it. */
-export function withMethods<T>(items: T[], methods: Record<string, (...args: unknown[]) => unknown>): readonly T[] {
-  for (const [name, fn] of Object.entries(methods)) Object.defineProperty(items, name, { value: fn, enumerable: false });
-  return Object.freeze(items);
+/** A struct value of a one-off type (see {@link structType}). */
+export function struct<T extends object>(typeName: string, fields: T, methods: Methods = {}): T {
+  return structType<T>(typeName, methods)(fields);
+}
+
+/**
+ * A list type with methods (consul-template's `ServiceTags.Contains`): a
+ * subclass of Array whose prototype holds the methods.
+ * @returns a function turning items into a frozen list of that type.
+ */
+export function listType<T>(methods: Methods): (items: readonly T[]) => readonly T[] {
+  class List extends Array<T> {}
+  for (const [name, fn] of Object.entries(methods)) Object.defineProperty(List.prototype, name, { value: fn });
+  return (items) => Object.freeze(List.from(items));
 }
 
 /** True for a value made by {@link struct}. */
@@ -107,10 +122,14 @@ export function printValue(v: unknown): string {
  */
 export function fieldOf(v: unknown, name: string): unknown {
   if (v === undefined || v === null) throw new FuncError(`nil pointer evaluating ${typeName(v)}.${name}`);
-  if (isStruct(v) || Array.isArray(v)) {
-    if (Object.prototype.hasOwnProperty.call(v, name) && !/^\d+$/.test(name) && name !== "length") {
-      return (v as Record<string, unknown>)[name];
-    }
+  if (isStruct(v)) {
+    if (name in v) return (v as Record<string, unknown>)[name];
+    throw new FuncError(`can't evaluate field ${name} in type ${typeName(v)}`);
+  }
+  if (Array.isArray(v)) {
+    // Only methods of a list type (its own prototype), never Array's own members.
+    const proto = Object.getPrototypeOf(v) as object;
+    if (proto !== Array.prototype && Object.prototype.hasOwnProperty.call(proto, name)) return (v as unknown as Record<string, unknown>)[name];
     throw new FuncError(`can't evaluate field ${name} in type ${typeName(v)}`);
   }
   if (isMap(v)) return Object.prototype.hasOwnProperty.call(v, name) ? v[name] : undefined;

@@ -149,7 +149,6 @@ t.test("commands whose endpoint the agent lacks say `not supported yet` naming i
     [["keyring", addr, "-install=abc"], "disco keyring: not supported yet (the agent has no POST /v1/operator/keyring endpoint)\n"],
     [["snapshot", "save", addr, snapshotFile + ".new"], "disco snapshot save: not supported yet (the agent has no GET /v1/snapshot endpoint)\n"],
     [["snapshot", "restore", addr, snapshotFile], "disco snapshot restore: not supported yet (the agent has no PUT /v1/snapshot endpoint)\n"],
-    [["template"], "disco template: not supported yet (the consul-template equivalent is separate work)\n"],
   ];
   for (const [argv, stderr] of cases) {
     const r = await runIn(argv);

@@ -42,3 +42,12 @@ t.test("disco run: usage errors", async (t) => {
   t.equal((await runIn(["run", addr, "-name", "x", "-port", "80"])).code, 2, "no command");
   t.equal((await runIn(["run", addr, "-name", "x", "-port", "80", "-ttl", "1s", "-check-tcp", "--", "true"])).code, 2, "two checks");
 });
+
+t.test("disco template through the disco command: renders once from the agent and exits 0; a missing -template is a usage error", async (t) => {
+  const { agent, addr } = await startAgent(t);
+  await agent.register({ name: "web", port: 8080, check: { ttl: "10s" } });
+  const dry = await runIn(["template", addr, "-once", "-dry", "-template", `${fileURLToPath(new URL("./fixtures/upstream.tpl", import.meta.url))}:out.conf`]);
+  t.equal(dry.code, 0, dry.stderr);
+  t.match(dry.stdout, /server 127\.0\.0\.1:8080;/);
+  t.equal((await runIn(["template", addr, "-once"])).code, 2);
+});

@@ -1,4 +1,4 @@
-import t from "tap";
+import t, { type Test } from "tap";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,7 +70,7 @@ const TEMPLATE = `{{ range service "web" }}server {{ .Address }}:{{ .Port }};
 {{ end }}# {{ key "app/version" }}
 `;
 
-async function setup(t: Tap.Test): Promise<{ agent: Agent; dir: string; address: string }> {
+async function setup(t: Test): Promise<{ agent: Agent; dir: string; address: string }> {
   const agent = await Agent.start({ node: "tpl-node", http: "127.0.0.1:0" });
   t.teardown(() => agent.close());
   // The library unrefs everything; a host process has its own reasons to stay up, this test has this one.

@@ -1,4 +1,4 @@
-import t from "tap";
+import t, { type Test } from "tap";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,7 +23,7 @@ function io(env: Record<string, string> = {}, interrupts?: AbortSignal): Templat
   return o;
 }
 
-async function setup(t: Tap.Test): Promise<{ agent: Agent; dir: string; addr: string }> {
+async function setup(t: Test): Promise<{ agent: Agent; dir: string; addr: string }> {
   const agent = await Agent.start({ node: "cli-node", http: "127.0.0.1:0" });
   t.teardown(() => agent.close());
   const dir = await mkdtemp(join(tmpdir(), "disco-tpl-cli-"));

@@ -1,4 +1,4 @@
-import t from "tap";
+import t, { type Test } from "tap";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,12 +21,11 @@ function outcome(ok: boolean): CommandOutcome {
 /** A command runner that records calls and answers from a script (default: success). */
 function fakeCommands(script: boolean[] = []): CommandRunner & { calls: string[] } {
   const calls: string[] = [];
-  const run = (async (command: string) => {
+  const run: CommandRunner = async (command) => {
     calls.push(command);
     return outcome(script.shift() ?? true);
-  }) as CommandRunner & { calls: string[] };
-  run.calls = calls;
-  return run;
+  };
+  return Object.assign(run, { calls });
 }
 
 /** A logger that keeps records. */
@@ -51,7 +50,7 @@ function renders(): { events: RenderEvent[]; onRender: (e: RenderEvent) => void;
   };
 }
 
-async function tempDir(t: Tap.Test): Promise<string> {
+async function tempDir(t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "disco-tpl-"));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;

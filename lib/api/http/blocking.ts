@@ -9,7 +9,7 @@ import type { WatchScope } from "../../catalog/scope.js";
 import type { Consistency } from "../../agent/backend.js";
 import type { HttpApiContext } from "./context.js";
 import { HttpError } from "./errors.js";
-import { blockingParams, consulHeaders, flag, sendJson, type ApiRequest } from "./request.js";
+import { blockingParams, consulHeaders, flag, type ApiRequest } from "./request.js";
 
 /** Refuses a `?dc=` naming another datacenter, as Consul does when it has no path there. */
 export function checkDatacenter(ctx: HttpApiContext, req: ApiRequest): void {
@@ -52,11 +52,43 @@ export function readHeaders(ctx: HttpApiContext, req: ApiRequest, res: ServerRes
   consulHeaders(res, index, ctx.backend.leaderContact(), consistency === "default" ? "leader" : consistency);
 }
 
+/** Most encoded answers kept; past it the oldest is dropped. */
+export const RESPONSE_CACHE_ENTRIES_MAX = 1024;
+
+/**
+ * Encoded answers by query, valid while the query's scope index stays where
+ * it was: a hot read (a health check of a big service polled by many
+ * clients) is then a map lookup instead of a rebuild and a JSON.stringify.
+ */
+const responseCaches = new WeakMap<HttpApiContext, Map<string, { index: number; body: Buffer }>>();
+
+function cacheKey(req: ApiRequest): string {
+  const q = new URLSearchParams(req.query);
+  q.delete("index");
+  q.delete("wait");
+  q.sort();
+  return `${req.path}?${q.toString()}`;
+}
+
 /** A blocking read answered with JSON. */
 export async function blockingJson(
   ctx: HttpApiContext, req: ApiRequest, res: ServerResponse, scope: WatchScope, compute: () => unknown,
 ): Promise<void> {
   const index = await waitForScope(ctx, req, scope);
   readHeaders(ctx, req, res, index);
-  sendJson(res, 200, compute(), req.query.has("pretty"));
+  let cache = responseCaches.get(ctx);
+  if (!cache) responseCaches.set(ctx, (cache = new Map()));
+  const key = cacheKey(req);
+  let hit = cache.get(key);
+  if (!hit || hit.index !== index) {
+    const value = compute();
+    hit = { index, body: Buffer.from(req.query.has("pretty") ? JSON.stringify(value, null, 4) : JSON.stringify(value)) };
+    cache.delete(key);
+    if (cache.size >= RESPONSE_CACHE_ENTRIES_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(key, hit);
+  }
+  res.statusCode = 200;
+  res.setHeader("Content-Type", "application/json");
+  res.setHeader("Content-Length", hit.body.length);
+  res.end(hit.body);
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Command } from "../command.js";
-import { NotSupportedYetError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { readValueArg } from "../io.js";
 import { cliVersion } from "../version.js";
 
@@ -86,20 +86,6 @@ export const eventCommand: Command = {
   },
 };
 
-function later(name: string, what: string, why: string): Command {
-  return {
-    path: [name],
-    synopsis: `${what} (not supported yet)`,
-    usage: "[options]",
-    http: false,
-    flags: [],
-    async run() {
-      throw new NotSupportedYetError(why);
-    },
-  };
-}
 
-/** `disco template`: consul-template's equivalent, built in another piece of work. */
-export const templateCommand = later("template", "Renders templates from the catalog and KV, as consul-template",
-  "the consul-template equivalent is separate work");
+
 
