@@ -21,14 +21,32 @@ export type { Sessions, SessionOptions } from "./agent/sessions.js";
 export { Lock } from "./agent/lock.js";
 export type { LockOptions, LockEvents } from "./agent/lock.js";
 export type { Consistency } from "./agent/backend.js";
-export { Resolver } from "./resolver/resolver.js";
-export type { ResolverOptions, ResolverEvents, PolicyName } from "./resolver/resolver.js";
-export type { Instance } from "./resolver/instance.js";
-export type { CheckInput } from "./health/index.js";
+export {
+  Resolver, resolveResolverOptions, OUTLIER_DEFAULTS, POLICY_NAMES, RESOLVER_DEFAULTS,
+} from "./resolver/index.js";
 export type {
-  CheckStatus, CheckRecord, NodeRecord, ServiceRecord, HealthEntry, KvEntry, SessionRecord, SessionBehavior, ServiceWeights,
+  ResolverOptions, ResolverEvents, PolicyName, InstanceFeed, InstanceStats, PickOutcome, ResolverDeps,
+  ResolvedResolverOptions, OutlierInput, OutlierOptions, Instance,
+} from "./resolver/index.js";
+export type {
+  CheckInput, CheckInputCommon, TtlCheckInput, HttpCheckInput, TcpCheckInput, FunctionCheckInput,
+} from "./health/index.js";
+export type { StartTemplateOptions, TemplateHandle, RenderEvent, Position, TemplateRunner } from "./template/index.js";
+export { TemplateSyntaxError, TemplateExecError, startTemplate, httpTemplateSource } from "./template/index.js";
+export type { CommandRunner, CommandOutcome } from "./template/command.js";
+export type { TemplateSource, FetchOptions, FetchResult } from "./template/source.js";
+export type { Dependency, ServiceStatus } from "./template/dependency.js";
+export type { HttpSourceOptions } from "./template/http-source.js";
+export type { WaitBounds } from "./template/quiescence.js";
+export type { CheckFunction, FunctionCheckValue } from "./health/index.js";
+export type { FunctionCheckContext } from "./health/definition.js";
+export type { Clock } from "./util/clock.js";
+export type { Rng } from "./util/rng.js";
+export type { Timers, TimerHandle } from "./util/timers.js";
+export type {
+  CheckStatus, CheckRecord, CheckType, NodeRecord, ServiceRecord, HealthEntry, KvEntry, SessionRecord, SessionBehavior, ServiceWeights,
 } from "./catalog/types.js";
-export type { KvTxnOp } from "./catalog/commands.js";
+export type { KvTxnOp, KvTxnVerb } from "./catalog/commands.js";
 export type { Duration } from "./util/duration.js";
 export type { Logger } from "./util/logger.js";
 export * from "./util/errors.js";
