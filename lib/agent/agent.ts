@@ -123,6 +123,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private http: HttpApi | undefined;
   private reconciler: SerfHealthReconciler | undefined;
   private readonly templates = new Set<TemplateHandle>();
+  private readonly locks = new Set<Lock>();
   private wan: WanPool | undefined;
   private dns: DnsServer | undefined;
   private closing: Promise<void> | undefined;
@@ -454,7 +455,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** A session-backed lock on a KV key (`await lock.acquire()`). */
   lock(key: string, options: LockOptions = {}): Lock {
     this.assertOpen();
-    return new Lock(key, this.kv, this.session, this.timers, options);
+    const lock = new Lock(key, this.kv, this.session, this.timers, options);
+    this.locks.add(lock);
+    return lock;
   }
 
   /** The cluster's members as gossip sees them; without gossip (`bind`), this node alone. */
@@ -472,6 +475,11 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.local.close();
       await this.local.deregisterAll().catch((err: unknown) =>
         this.logger.warn({ component: "agent", err }, "deregister on leave failed"));
+      // Take this node out of the catalog now rather than waiting for the leader to hear of the leave.
+      if (this.backend instanceof RaftBackend || this.backend instanceof ClientBackend) {
+        await this.backend.propose({ op: "deregister", node: this.node, nowMs: this.timers.nowMs() })
+          .catch((err: unknown) => this.logger.warn({ component: "agent", err }, "node deregistration on leave failed"));
+      }
       // Tell the pool before going: the others mark this node "left", not "failed".
       await this.gossip?.leave().catch((err: unknown) => this.logger.warn({ component: "gossip", err }, "graceful leave failed"));
     }
@@ -484,17 +492,28 @@ export class Agent extends EventEmitter<AgentEvents> {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.all([...this.templates].map((t) => t.close().catch(() => undefined)));
-      this.local.close();
-      this.session.close();
-      for (const r of this.resolvers) r.close();
+      // Every step runs even if one fails, so no file, socket or timer is left behind; the first error is reported.
+      const errors: unknown[] = [];
+      const step = async (fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          errors.push(err);
+        }
+      };
+      await Promise.all([...this.templates].map((t) => step(() => t.close())));
+      await step(() => this.local.close());
+      await step(() => this.session.close());
+      for (const lock of this.locks) await step(() => lock.abandon());
+      for (const r of this.resolvers) await step(() => r.close());
       this.resolvers.clear();
-      this.wan?.close();
-      this.reconciler?.close();
-      await this.http?.close();
-      await this.dns?.close();
-      await this.backend.close();
-      await this.gossip?.close();
+      await step(() => this.wan?.close());
+      await step(() => this.reconciler?.close());
+      await step(() => this.http?.close());
+      await step(() => this.dns?.close());
+      await step(() => this.backend.close());
+      await step(() => this.gossip?.close());
+      if (errors.length > 0) throw errors[0];
     })();
     return this.closing;
   }

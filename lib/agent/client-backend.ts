@@ -141,8 +141,8 @@ export class ClientBackend implements CommandBackend {
       } catch (err) {
         const code = err instanceof DiscoError ? err.code : undefined;
         // Only retry what surely did not apply: no server reachable, or none had a leader.
-        // A timeout is not retried: the server may have applied it.
-        const retry = code === "NO_LEADER" || code === "NOT_LEADER" || code === "CLOSED";
+        // A timeout or a lost connection is not retried: the server may have applied it.
+        const retry = code === "NO_LEADER" || code === "NOT_LEADER";
         if (!retry || this.o.timers.nowMs() > deadline) throw err;
         await new Promise<void>((resolve) => this.o.timers.after(100, resolve));
       }

@@ -35,6 +35,9 @@ interface NodeState {
 
 type GossipRpc = { t: "nodeState" };
 
+/** Pause before a failed fetch of a member's registrations is tried again. */
+const FETCH_RETRY_MS = 500;
+
 /** Options of {@link GossipBackend.open}. */
 export interface GossipBackendOptions {
   datacenter: string;
@@ -108,10 +111,18 @@ export class GossipBackend implements CommandBackend {
     try {
       const remote = (await this.transport.request(rpc, { t: "nodeState" } satisfies GossipRpc, { timeoutMs: 5000 })) as NodeState;
       if (this.closed) return;
+      // The member may have failed or left while we fetched: then its node stays removed.
+      const current = this.o.gossip.member(m.name);
+      if (!current || current.status === "failed" || current.status === "left") return;
       this.replaceNode(m.name, remote);
       this.fetched.set(m.name, remote.cv);
     } catch (err) {
       this.o.logger.debug({ component: "gossip-catalog", member: m.name, err }, "could not fetch a member's registrations");
+      // Try again: no further gossip may come to prompt it.
+      this.o.timers.after(FETCH_RETRY_MS, () => {
+        const now = this.o.gossip.member(m.name);
+        if (now) void this.syncMember(now);
+      });
     } finally {
       this.syncing.delete(m.name);
     }

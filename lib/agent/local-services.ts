@@ -20,6 +20,9 @@ import type { ParsedService } from "./service-input.js";
 /** Output the SDK writes with its own TTL heartbeats. */
 export const SDK_HEARTBEAT_OUTPUT = "TTL heartbeat from @disco/core";
 
+/** Pause before a failed check write is tried again. */
+const SYNC_RETRY_MS = 1000;
+
 /** Share of the TTL between SDK heartbeats: three beats per TTL survive two lost ones. */
 const HEARTBEATS_PER_TTL = 3;
 
@@ -39,6 +42,11 @@ interface LocalCheck {
   /** The newest result, not yet sent when it differs from `sent`. */
   latest: CheckResult;
   syncing: boolean;
+  /** The write in flight, if any. */
+  inflight?: Promise<void> | undefined;
+  /** Why the last write failed, for pass()/warn()/fail() to report. */
+  lastError?: unknown;
+  retryTimer?: TimerHandle | undefined;
   reapTimer: TimerHandle | undefined;
 }
 
@@ -98,17 +106,36 @@ export class LocalServices {
       checks,
     }, signal);
     if (!result.ok) throw new InvalidArgumentError("service", result.error);
-    if (previous) {
-      this.stop(previous);
-      const kept = new Set(parsed.checks.map((c) => c.id));
-      for (const old of previous.checks) {
-        if (!kept.has(old.def.id)) await this.backend.propose({ op: "deregister", node: this.node.node, checkId: old.def.id, nowMs: this.timers.nowMs() });
-      }
-    }
+    // The registration is committed: install it at once (replacing what it replaces), then tidy up.
+    if (previous) this.stop(previous);
+    this.dropOrphans(parsed.id, parsed.checks.map((c) => c.id));
+    if (this.closed) return;
     const local: LocalService = { parsed, checks: [], heartbeat: undefined, heldByUser: false };
     for (const def of parsed.checks) local.checks.push(this.startCheck(def, initial(def)));
     this.services.set(parsed.id, local);
     if (parsed.heartbeat) this.startHeartbeat(local);
+    if (previous) {
+      const kept = new Set(parsed.checks.map((c) => c.id));
+      for (const old of previous.checks) {
+        if (kept.has(old.def.id)) continue;
+        await this.backend.propose({ op: "deregister", node: this.node.node, checkId: old.def.id, nowMs: this.timers.nowMs() })
+          .catch((err: unknown) => this.logger.warn({ component: "agent", check: old.def.id, err }, "could not remove a replaced check"));
+      }
+    }
+  }
+
+  /** Stops the runners left from a previous run for a service (all of them, or the given check IDs). */
+  private dropOrphans(serviceId: string, checkIds?: string[]): boolean {
+    const ids = checkIds ? new Set(checkIds) : undefined;
+    let dropped = false;
+    this.orphans = this.orphans.filter((o) => {
+      if (o.def.serviceId !== serviceId && !(ids && ids.has(o.def.id))) return true;
+      o.runner.stop();
+      o.reapTimer?.cancel();
+      dropped = true;
+      return false;
+    });
+    return dropped;
   }
 
   private startCheck(def: CheckDefinition, initial: CheckResult): LocalCheck {
@@ -141,31 +168,50 @@ export class LocalServices {
   private onResult(check: LocalCheck, result: CheckResult): void {
     check.latest = result;
     this.armReaper(check);
-    void this.sync(check);
+    void this.sync(check).catch(() => undefined);
   }
 
-  /** Sends the newest result when it differs from what the catalog has; one write in flight per check. */
-  private async sync(check: LocalCheck): Promise<void> {
-    if (check.syncing || this.closed) return;
-    check.syncing = true;
-    try {
-      while (!this.closed && (check.latest.status !== check.sent.status || check.latest.output !== check.sent.output)) {
-        const next = check.latest;
-        const result = await this.backend.propose({
-          op: "check-update", node: this.node.node, checkId: check.def.id,
-          status: next.status, output: next.output, nowMs: this.timers.nowMs(),
-        });
-        if (!result.ok) {
-          this.logger.warn({ component: "agent", check: check.def.id, error: result.error }, "check update refused");
-          break;
+  /**
+   * Sends the newest result when it differs from what the catalog has; one
+   * write in flight per check. A failed write is retried after a pause (the
+   * check may not produce another result for a long time, e.g. an expired
+   * TTL); a refused one is logged and left.
+   */
+  private sync(check: LocalCheck): Promise<void> {
+    if (check.inflight) return check.inflight;
+    const run = async (): Promise<void> => {
+      check.syncing = true;
+      try {
+        while (!this.closed && (check.latest.status !== check.sent.status || check.latest.output !== check.sent.output)) {
+          const next = check.latest;
+          const result = await this.backend.propose({
+            op: "check-update", node: this.node.node, checkId: check.def.id,
+            status: next.status, output: next.output, nowMs: this.timers.nowMs(),
+          });
+          if (!result.ok) {
+            this.logger.warn({ component: "agent", check: check.def.id, error: result.error }, "check update refused");
+            check.lastError = new InvalidArgumentError("check", result.error);
+            return;
+          }
+          check.sent = next;
+          check.lastError = undefined;
         }
-        check.sent = next;
+      } catch (err) {
+        check.lastError = err;
+        if (!this.closed) {
+          this.logger.warn({ component: "agent", check: check.def.id, err }, "check update failed; retrying");
+          check.retryTimer = this.timers.after(SYNC_RETRY_MS, () => void this.sync(check));
+        }
+      } finally {
+        check.syncing = false;
       }
-    } catch (err) {
-      if (!this.closed) this.logger.warn({ component: "agent", check: check.def.id, err }, "check update failed; will retry on the next result");
-    } finally {
-      check.syncing = false;
-    }
+    };
+    // Cleared once settled (never synchronously, so a run with nothing to send cannot leave a stale promise behind).
+    const inflight: Promise<void> = run().finally(() => {
+      if (check.inflight === inflight) check.inflight = undefined;
+    });
+    check.inflight = inflight;
+    return inflight;
   }
 
   /** Starts or cancels the deregister-after-critical timer of a check. */
@@ -219,20 +265,26 @@ export class LocalServices {
     throw new NotFoundError(`check "${checkId}" is not registered on this agent`);
   }
 
-  /** Resolves once the check's latest result has reached the catalog. */
+  /** Resolves once the check's latest result has reached the catalog; rejects with the write's error. */
   private async flush(check: LocalCheck): Promise<void> {
-    for (let i = 0; i < 100 && (check.syncing || check.latest !== check.sent) && !this.closed; i++) {
-      if (!check.syncing) await this.sync(check);
-      else await new Promise<void>((r) => setImmediate(r));
+    if (check.inflight) await check.inflight;
+    if (check.latest.status === check.sent.status && check.latest.output === check.sent.output) return;
+    await this.sync(check);
+    if (check.latest.status !== check.sent.status || check.latest.output !== check.sent.output) {
+      throw check.lastError ?? new Error("the check update did not reach the catalog");
     }
   }
 
   /** Deregisters a service this agent holds. Resolves false when it holds none by that ID. */
   async deregister(serviceId: string, signal?: AbortSignal): Promise<boolean> {
     const local = this.services.get(serviceId);
-    if (!local) return false;
-    this.services.delete(serviceId);
-    this.stop(local);
+    // A service left from a previous run (only its TTL runner here) can be deregistered too, e.g. by its reaper.
+    const orphaned = this.dropOrphans(serviceId);
+    if (!local && !orphaned) return false;
+    if (local) {
+      this.services.delete(serviceId);
+      this.stop(local);
+    }
     const result = await this.backend.propose({ op: "deregister", node: this.node.node, serviceId, nowMs: this.timers.nowMs() }, signal);
     return result.ok;
   }
@@ -273,15 +325,8 @@ export class LocalServices {
     for (const c of local.checks) {
       c.runner.stop();
       c.reapTimer?.cancel();
+      c.retryTimer?.cancel();
     }
-    // A registration replacing an orphaned TTL check takes over its ID.
-    const ids = new Set(local.checks.map((c) => c.def.id));
-    this.orphans = this.orphans.filter((o) => {
-      if (!ids.has(o.def.id)) return true;
-      o.runner.stop();
-      o.reapTimer?.cancel();
-      return false;
-    });
   }
 
   /** Stops every runner and timer. Catalog entries stay (see {@link LocalServices.deregisterAll}). */

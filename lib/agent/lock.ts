@@ -63,7 +63,8 @@ export class Lock extends EventEmitter<LockEvents> {
     if (this.held) throw new InvalidArgumentError("lock", `lock "${this.key}" is already held by this handle`);
     const { signal } = options;
     this.session ??= await this.sessions.create({
-      name: `lock ${this.key}`, ttl: this.sessionTtlMs, behavior: "release", lockDelay: this.options.lockDelay, checks: [], signal,
+      // Default checks: the node's serfHealth, so the lock is released if gossip declares this node failed.
+      name: `lock ${this.key}`, ttl: this.sessionTtlMs, behavior: "release", lockDelay: this.options.lockDelay, signal,
     });
     this.armRenew();
     const watch = this.kv.watch(this.key, { signal });
@@ -111,10 +112,17 @@ export class Lock extends EventEmitter<LockEvents> {
   }
 
   private markLost(): void {
+    this.renewTimer?.cancel();
+    this.renewTimer = undefined;
     if (!this.held) return;
     this.held = false;
     this.watchStop?.abort();
     this.emit("lost");
+  }
+
+  /** @internal The agent is closing: stop renewing and report the lock lost if it was held. */
+  abandon(): void {
+    this.markLost();
   }
 
   /** Releases the lock and ends its session. */

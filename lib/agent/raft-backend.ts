@@ -17,7 +17,7 @@ import {
   openFileLog, openFileSnapshotStore, openFileStableStore, MemoryLogStore, MemorySnapshotStore, MemoryStableStore,
 } from "../storage/index.js";
 import type { LogStore, SnapshotStore, StableStore } from "../storage/types.js";
-import { TcpTransport, RemoteError } from "../transport/tcp.js";
+import { TcpTransport } from "../transport/tcp.js";
 import {
   ClosedError, DiscoError, NoLeaderError, NotLeaderError, StorageCorruptError, TimeoutError, throwIfAborted,
 } from "../util/errors.js";
@@ -143,7 +143,7 @@ export class RaftBackend implements CommandBackend {
       },
       onRequest: async (_from, body) => {
         const req = body as RpcRequest;
-        if (!backend) throw new ClosedError("server");
+        if (!backend) throw new NoLeaderError("server is starting");
         if (req?.t === "propose" && req.c instanceof Uint8Array) return backend.proposeLocally(req.c);
         if (req?.t === "forward" && req.c instanceof Uint8Array) return backend.proposeWithIndex(req.c);
         if (req?.t === "follow" && Number.isSafeInteger(req.from) && req.from >= 0) return backend.follow(req.from, Number(req.waitMs) || 0);
@@ -287,10 +287,11 @@ export class RaftBackend implements CommandBackend {
         if (leader === this.transport.address) return await this.proposeLocally(encoded);
         return (await this.transport.request(leader, { t: "propose", c: encoded } satisfies RpcRequest, { signal, timeoutMs: 5000 })) as ProposeAnswer;
       } catch (err) {
-        // Retry only what surely did not apply: no leader, or the leader we asked was not (or no longer) it.
+        // Retry only what surely did not apply: no leader known, or the server asked refused before
+        // proposing (not the leader). A timeout or a closed connection leaves the outcome unknown: the
+        // caller gets the error rather than a second, possibly duplicate, write.
         const code = err instanceof DiscoError ? err.code : undefined;
-        const retry = code === "NO_LEADER" || code === "NOT_LEADER" || code === "CLOSED" ||
-          (err instanceof TimeoutError && this.node.leader !== leader && !(err instanceof RemoteError));
+        const retry = code === "NO_LEADER" || code === "NOT_LEADER";
         if (!retry || this.o.timers.nowMs() > deadline) throw err;
         await pause(this.o.timers, RETRY_PAUSE_MS);
       }

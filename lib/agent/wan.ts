@@ -138,18 +138,23 @@ export class WanPool {
   async forward(dc: string, request: ForwardedRequest, signal?: AbortSignal): Promise<ForwardedResponse> {
     const servers = this.liveServers(dc);
     if (servers.length === 0) throw new NoPathToDatacenterError(dc, this.remote.has(dc) ? "no server reachable" : "unknown datacenter");
-    const timeoutMs = blockingWaitOf(request.url) + FORWARD_MARGIN_MS;
+    const waitMs = blockingWaitOf(request.url);
+    // The remote server adds up to wait/16 of jitter to a blocking query, as Consul does.
+    const timeoutMs = waitMs + Math.ceil(waitMs / 16) + FORWARD_MARGIN_MS;
+    // Only reads move on to another server: a write that timed out may have been applied.
+    const idempotent = request.method === "GET" || request.method === "HEAD";
     let last: unknown;
-    for (const s of servers) {
+    for (const s of idempotent ? servers : servers.slice(0, 1)) {
       try {
         return (await this.o.request(s.address, { t: "http", r: request }, { timeoutMs, signal })) as ForwardedResponse;
       } catch (err) {
         if (signal?.aborted) throw err;
         if (err instanceof DiscoError && err.code !== "TIMEOUT" && err.code !== "CLOSED") throw err;
         last = err;
-        s.lastOkMs = 0; // skip it until the next good ping
+        if (waitMs === 0) s.lastOkMs = 0; // a plain request that got no answer: skip it until the next good ping
       }
     }
+    if (!idempotent && last) throw last;
     throw new NoPathToDatacenterError(dc, last instanceof Error ? last.message : "no server answered");
   }
 

@@ -84,6 +84,8 @@ interface PendingRequest {
 
 class Peer {
   socket: Socket | undefined;
+  /** Requests to this peer awaiting an answer: a lost connection fails them at once. */
+  readonly pendingIds = new Set<number>();
   queue: Buffer[] = [];
   connecting: Promise<void> | undefined;
   everConnected = false;
@@ -252,6 +254,7 @@ export class TcpTransport {
     return new Promise<unknown>((resolve, reject) => {
       const finish = (): void => {
         this.pending.delete(id);
+        this.peers.get(to)?.pendingIds.delete(id);
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
       };
@@ -272,6 +275,7 @@ export class TcpTransport {
         timer,
       });
       if (!this.enqueue(to, frame, false)) this.pending.get(id)?.reject(new TimeoutError(`queue to ${to} is full`));
+      else this.peers.get(to)?.pendingIds.add(id);
     });
   }
 
@@ -331,6 +335,10 @@ export class TcpTransport {
         peer.socket = socket;
         socket.once("close", () => {
           if (peer.socket === socket) peer.socket = undefined;
+          // Answers come back only on this connection: whatever was asked through it will never be answered.
+          for (const id of [...peer.pendingIds]) {
+            this.pending.get(id)?.reject(new TimeoutError(`connection to ${peer.address} lost; the outcome of the request is unknown`));
+          }
           if (!this.closed && peer.queue.length > 0) void this.connect(peer);
         });
         socket.on("drain", () => this.flush(peer));

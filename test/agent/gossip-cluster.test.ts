@@ -36,6 +36,8 @@ t.test("gossip + raft: servers bootstrap through gossip, a client finds them, a 
   await waitFor(() => api.instances().length === 1, 10_000, "the instance to return when its node comes back");
   await client.leave();
   await waitFor(async () => (await servers[0]!.catalog.nodes()).every((n) => n.node !== "app-1"), 10_000, "a graceful leave to deregister the node");
+  // The leave spreads by gossip (piggybacked, then push-pull), so other members learn it within a few rounds.
+  await waitFor(() => servers[0]!.members().find((m) => m.name === "app-1")?.status === "left", 20_000, "the pool to mark the node left");
   t.equal(servers[0]!.members().find((m) => m.name === "app-1")?.status, "left");
   api.close();
 });

@@ -177,3 +177,15 @@ t.test("re-registering the same ID replaces it in place", async (t) => {
   t.same(entry?.service.tags, ["new"]);
   t.same(entry?.checks.filter((c) => c.serviceId === "r").map((c) => c.checkId).sort(), ["service:r:1", "service:r:2"], "the old single check is gone");
 });
+
+t.test("after SDK heartbeats that change nothing, a status change still reaches the catalog (no stale in-flight write)", async (t) => {
+  const agent = await Agent.start({ node: "n1" });
+  t.teardown(() => agent.close());
+  const reg = await agent.register({ name: "beat", port: 1, check: { ttl: "900ms" } });
+  await new Promise((r) => setTimeout(r, 700)); // two heartbeats (every TTL/3), neither changes anything
+  await reg.fail("now down");
+  const [check] = await agent.health.checks("beat");
+  t.match(check, { status: "critical", output: "now down" });
+  await reg.pass("up again");
+  t.match((await agent.health.checks("beat"))[0], { status: "passing", output: "up again" });
+});
