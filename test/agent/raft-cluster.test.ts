@@ -124,3 +124,29 @@ t.test("raft: a client agent mirrors the catalog, forwards writes, reads its own
   t.ok(client.raft.leader(), "the client knows the leader");
   t.equal(client.raft.peers().length, 3);
 });
+
+t.test("raft: a server far behind (its missing entries compacted on the leader) catches up by InstallSnapshot after a restart", async (t) => {
+  const ports = await freePorts(3);
+  const addrs = ports.map((p) => `127.0.0.1:${p}`);
+  const dirs = await Promise.all(addrs.map((_, i) => tempDir(`snapcatch${i}`)));
+  const start = (i: number): Promise<Agent> => Agent.start({
+    mode: "raft", server: true, node: `s${i}`, rpc: addrs[i], join: addrs.filter((_, j) => j !== i),
+    bootstrapExpect: 3, dataDir: dirs[i], snapshotThreshold: 20,
+  });
+  const agents = await Promise.all([0, 1, 2].map(start));
+  const keepAlive = setInterval(() => {}, 1000);
+  t.teardown(async () => {
+    clearInterval(keepAlive);
+    await Promise.all(agents.map((a) => a.close()));
+  });
+  await waitFor(() => agents.every((a) => a.raft.leader() !== undefined), 10_000, "a leader");
+  const leaderAddr = agents[0]!.raft.leader()!.address;
+  const lagger = addrs.findIndex((a) => a !== leaderAddr);
+  await agents[lagger]!.close();
+  const live = agents.filter((_, i) => i !== lagger);
+  for (let i = 0; i < 150; i++) await live[i % 2]!.kv.put(`far/${i}`, `v${i}`);
+  agents[lagger] = await start(lagger);
+  await waitFor(async () => (await agents[lagger]!.kv.keys("far/", { consistency: "stale" })).length === 150, 15_000, "the restarted server to catch up");
+  t.equal((await agents[lagger]!.kv.get("far/149", { consistency: "stale" }))?.value.toString(), "v149", "the newest write is there");
+  t.equal((await agents[lagger]!.kv.get("far/0", { consistency: "stale" }))?.value.toString(), "v0", "and the oldest, which only a snapshot could bring (the log was compacted every 20 entries)");
+});
