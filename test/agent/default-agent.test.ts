@@ -1,4 +1,5 @@
 import t from "tap";
+import { childEnv } from "../support/child-env.js";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -8,7 +9,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", fixture, ...args], {
-      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"], env: childEnv(env),
     });
     let out = "";
     let err = "";

@@ -1,4 +1,5 @@
 import t from "tap";
+import { childEnv } from "../support/child-env.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Agent, ConsensusRequiredError } from "../../lib/index.js";
@@ -34,7 +35,7 @@ t.test("gossip mode across processes: registrations on one process are discovere
   t.teardown(() => procs.forEach((p) => p.kill("SIGKILL")));
   const views = new Map<string, string[]>();
   const start = (node: string, port: number, join: string, registerPort: string): Promise<void> => {
-    const p = spawn(process.execPath, ["--import", "tsx", fixture, node, `127.0.0.1:${port}`, join, registerPort], { stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(process.execPath, ["--import", "tsx", fixture, node, `127.0.0.1:${port}`, join, registerPort], { env: childEnv(), stdio: ["ignore", "pipe", "inherit"] });
     procs.push(p);
     return new Promise((resolve, reject) => {
       let buf = "";

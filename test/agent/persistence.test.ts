@@ -1,4 +1,5 @@
 import t from "tap";
+import { childEnv } from "../support/child-env.js";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Agent } from "../../lib/index.js";
@@ -58,7 +59,7 @@ t.test("snapshots compact the log and restore the same state", async (t) => {
 t.test("acknowledged writes survive SIGKILL of the process", async (t) => {
   const dataDir = await tempDir("kill");
   const fixture = fileURLToPath(new URL("./fixtures/kv-writer.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, dataDir], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", fixture, dataDir], { env: childEnv(), stdio: ["ignore", "pipe", "inherit"] });
   const acked: number[] = [];
   let buffer = "";
   child.stdout.setEncoding("utf8");

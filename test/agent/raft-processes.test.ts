@@ -1,4 +1,5 @@
 import t from "tap";
+import { childEnv } from "../support/child-env.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { checkKvHistory, type Operation } from "../support/linearizability.js";
@@ -16,7 +17,7 @@ interface Server {
 
 function startServer(s: Server, peers: string[]): Promise<void> {
   const proc = spawn(process.execPath, ["--import", "tsx", fixture, s.name, s.rpc, s.http.split(":")[1]!, s.dataDir, peers.join(",")], {
-    stdio: ["pipe", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", "inherit"], env: childEnv(),
   });
   s.proc = proc;
   return new Promise((resolve, reject) => {

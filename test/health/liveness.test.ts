@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { childEnv } from "../support/child-env.js";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -37,7 +38,7 @@ t.test("liveness: checks in flight never keep the host process alive (the librar
   `;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: fileURLToPath(new URL("../..", import.meta.url)),
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"], env: childEnv(),
   });
   let out = "";
   let err = "";

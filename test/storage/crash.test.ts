@@ -1,4 +1,5 @@
 import t from "tap";
+import { childEnv } from "../support/child-env.js";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { openFileLog } from "../../lib/storage/file-log.js";
@@ -18,8 +19,8 @@ const ROUNDS = 3;
 function runAndKill(dir: string): Promise<{ acked: number[]; openedAt: number }> {
   return new Promise((resolve, reject) => {
     // Drop tap's NODE_OPTIONS: the child needs no coverage hooks, and starting without them is much faster.
-    const env = { ...process.env, NODE_OPTIONS: "" };
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, dir], { stdio: ["ignore", "pipe", "pipe"], env });
+    const env = { NODE_OPTIONS: "" };
+    const child = spawn(process.execPath, ["--import", "tsx", fixture, dir], { stdio: ["ignore", "pipe", "pipe"], env: childEnv(env) });
     let out = "";
     let err = "";
     let killTimer: NodeJS.Timeout | undefined;

@@ -5,6 +5,7 @@
  * `disco template` (a subprocess) renders and reloads nginx on every change.
  */
 import t from "tap";
+import { childEnv } from "../support/child-env.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -121,7 +122,7 @@ t.test("nginx e2e: disco template keeps nginx's upstream in step with registrati
   await agent.register({ name: "web", id: "web-2", address: "127.0.0.1", port: b2.port, check: { ttl: `${TTL_MS}ms` } });
 
   // Backend 3 in a child process that we will SIGKILL.
-  const child = spawn(process.execPath, ["--import", "tsx", backendFixture, agentUrl, "web-3", `${TTL_MS}ms`], { cwd: repo, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", backendFixture, agentUrl, "web-3", `${TTL_MS}ms`], { cwd: repo, env: childEnv(), stdio: ["ignore", "pipe", "inherit"] });
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     return waitExit(child);
@@ -188,7 +189,7 @@ http {
     "--import", "tsx", cliMain,
     "-template", `${join(prefix, "upstream.tpl")}:${upstreamConf}:${reload}`,
     `-wait=${WAIT.minMs}ms:${WAIT.maxMs}ms`, "-http-addr", agentUrl, "-log-level", "info",
-  ], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+  ], { cwd: repo, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
   let tplLog = "";
   tplProc.stderr!.on("data", (c: Buffer) => (tplLog += c.toString()));
   t.teardown(async () => {

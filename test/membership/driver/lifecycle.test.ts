@@ -1,4 +1,5 @@
 import t from "tap";
+import { childEnv } from "../../support/child-env.js";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ManualTimers } from "../../../lib/util/timers.js";
@@ -47,7 +48,7 @@ t.test("gossip driver: after close() nothing keeps the event loop alive (the pro
     await Promise.all([a.close(), b.close()]);
     process.stdout.write("closed\\n");
   `;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env: childEnv(), stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   const started = Date.now();

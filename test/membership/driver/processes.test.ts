@@ -1,4 +1,5 @@
 import t from "tap";
+import { childEnv } from "../../support/child-env.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -27,7 +28,7 @@ interface Agent {
 
 function spawnAgent(name: string, port: number, join?: string): Promise<Agent> {
   const args = JSON.stringify({ name, port, overrides: OVERRIDES, ...(join ? { join: [join] } : {}) });
-  const proc = spawn(process.execPath, ["--import", "tsx", fixture, args], { stdio: ["pipe", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", fixture, args], { env: childEnv(), stdio: ["pipe", "pipe", "inherit"] });
   const agent: Agent = { name, port, proc, waiters: new Map(), nextId: 1 };
   return new Promise((resolve, reject) => {
     proc.once("exit", (code) => reject(new Error(`${name} exited with ${code} before it was ready`)));
