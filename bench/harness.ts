@@ -84,3 +84,15 @@ export function percentile(values: number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+/** Free TCP ports on 127.0.0.1 (bound to port 0, then released). */
+export async function freePorts(n: number): Promise<number[]> {
+  const { createServer } = await import("node:net");
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<import("node:net").Server>((r) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => r(s));
+  })));
+  const ports = servers.map((s) => (s.address() as import("node:net").AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}

@@ -4,21 +4,11 @@
  * process), and how long failover takes to reach a resolver after the last
  * local instance fails.
  */
-import { createServer, type AddressInfo } from "node:net";
 import { Agent } from "../lib/index.js";
-import { median, percentile, type BenchContext } from "./harness.js";
+import { freePorts, median, percentile, type BenchContext } from "./harness.js";
 
 const QUERIES = 400;
 
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<import("node:net").Server>((r) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => r(s));
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 async function datacenter(dc: string, joinWan: string[] = []): Promise<{ servers: Agent[]; rpc: string[] }> {
   const rpc = (await freePorts(3)).map((p) => `127.0.0.1:${p}`);

@@ -11,10 +11,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createServer, type AddressInfo } from "node:net";
 import { TcpTransport } from "../lib/transport/tcp.js";
 import { encodeCommand } from "../lib/catalog/commands.js";
-import { median, percentile, type BenchContext } from "./harness.js";
+import { freePorts, median, percentile, type BenchContext } from "./harness.js";
 
 const RUN_MS = Number(process.env["RAFT_BENCH_RUN_MS"] ?? 4000);
 const CONCURRENCY = [1, 16, 128];
@@ -24,15 +23,6 @@ const fixture = fileURLToPath(new URL("../test/agent/fixtures/raft-server.ts", i
 
 const key16 = (i: number): string => `bench/k${String(i % KEYS).padStart(9, "0")}`; // 16 bytes
 
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<import("node:net").Server>((r) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => r(s));
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 interface DiscoServer { rpc: string; http: string; dir: string; proc?: ChildProcess }
 

@@ -82,7 +82,7 @@ async function run(): Promise<void> {
     const dbId = "db";
     await server.agent.deregister(dbId);
     await waitGone('[data-service="db"]');
-    t.pass("the list followed every change");
+    t.match(await page.textContent('[data-service="web"]'), /1 instance/, "the list followed every change");
 
     await t.test("a check going critical shows in the list and on the instance with its output", async (t) => {
       await web.fail("connection refused on :8080");
@@ -94,7 +94,7 @@ async function run(): Promise<void> {
       await web.pass("back up");
       await page.waitForSelector('[data-instance="web"] [data-check="service:web"] .badge[data-status="passing"]');
       await waitText('[data-instance="web"]', "back up");
-      t.pass("critical, then passing again, live");
+      t.equal(await page.getAttribute('[data-instance="web"] [data-check="service:web"] .badge', "data-status"), "passing", "critical, then passing again, live");
     });
   });
 
@@ -102,7 +102,7 @@ async function run(): Promise<void> {
     await page.click('[data-tab="nodes"]');
     await waitText('[data-node="ui-node"]', "alive");
     await waitText('[data-node="ui-node"]', "web:8080");
-    t.pass();
+    t.match(await page.textContent('[data-node="ui-node"]'), /alive[\s\S]*web:8080|web:8080[\s\S]*alive/, "the node row shows its status and services");
   });
 
   await t.test("catalog text is shown as text, never run as markup", async (t) => {
