@@ -5,7 +5,7 @@
  * @module
  */
 import { KV_TOMBSTONES_MAX, LOCK_DELAYS_SWEEP_AT } from "./limits.js";
-import { compareStrings } from "./records.js";
+import { compareStrings, copyEntry } from "./records.js";
 import type { Changes } from "./scope-index.js";
 import type { KvEntry } from "./types.js";
 
@@ -210,15 +210,7 @@ export class KvStore {
   static fromData(data: KvStoreData): KvStore {
     const s = new KvStore();
     for (const e of data.entries) {
-      const entry: KvEntry = {
-        key: e.key,
-        value: Buffer.from(e.value),
-        flags: e.flags,
-        createIndex: e.createIndex,
-        modifyIndex: e.modifyIndex,
-        lockIndex: e.lockIndex,
-      };
-      if (e.session !== undefined) entry.session = e.session;
+      const entry = copyEntry(e);
       s.entries.set(e.key, Object.freeze(entry));
       if (e.session !== undefined) {
         let held = s.locks.get(e.session);

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { compareStrings, worstStatus } from "./records.js";
+import { compareStrings, copyEntry, worstStatus } from "./records.js";
 import type { Store } from "./store.js";
-import type { CheckRecord, CheckStatus, HealthEntry, KvEntry, NodeRecord, ServiceRecord } from "./types.js";
+import type { CheckRecord, CheckStatus, HealthEntry, NodeRecord, ServiceRecord } from "./types.js";
 
 /** A service instance joined with its node, as /v1/catalog/service/:name answers. */
 export interface ServiceNode {
@@ -110,16 +110,3 @@ export function checksInState(st: Store, state: CheckStatus | "any"): CheckRecor
   return out.sort(byCheck);
 }
 
-/** A copy of a KV entry the caller may keep and change. */
-export function copyEntry(e: KvEntry): KvEntry {
-  const out: KvEntry = {
-    key: e.key,
-    value: Buffer.from(e.value),
-    flags: e.flags,
-    createIndex: e.createIndex,
-    modifyIndex: e.modifyIndex,
-    lockIndex: e.lockIndex,
-  };
-  if (e.session !== undefined) out.session = e.session;
-  return out;
-}

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CheckRecord, CheckStatus, NodeRecord, ServiceRecord } from "./types.js";
+import type { CheckRecord, CheckStatus, KvEntry, NodeRecord, ServiceRecord } from "./types.js";
 
 /** Severity of each status, worst highest. */
 export const STATUS_RANK: Readonly<Record<CheckStatus, number>> = Object.freeze({
@@ -123,4 +123,18 @@ export function truncateUtf8(text: string, bytesMax: number): string {
   // Step back over continuation bytes (10xxxxxx) so the cut lands on a boundary.
   while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
   return buf.subarray(0, end).toString();
+}
+
+/** A copy of a KV entry the caller may keep and change. */
+export function copyEntry(e: KvEntry): KvEntry {
+  const out: KvEntry = {
+    key: e.key,
+    value: Buffer.from(e.value),
+    flags: e.flags,
+    createIndex: e.createIndex,
+    modifyIndex: e.modifyIndex,
+    lockIndex: e.lockIndex,
+  };
+  if (e.session !== undefined) out.session = e.session;
+  return out;
 }

@@ -16,6 +16,7 @@ import type { CatalogCommand } from "./commands.js";
 import { KvStore } from "./kv-store.js";
 import { applyKvTxn } from "./kv-txn.js";
 import * as q from "./reads.js";
+import { copyEntry } from "./records.js";
 import { Changes, ScopeIndexes } from "./scope-index.js";
 import { scopeKey, type WatchScope } from "./scope.js";
 import { SessionTable } from "./session-table.js";
@@ -220,12 +221,12 @@ export class CatalogState {
   /** A copy of one KV entry, or undefined. */
   kvGet(key: string): KvEntry | undefined {
     const e = this.store.kv.get(key);
-    return e && q.copyEntry(e);
+    return e && copyEntry(e);
   }
 
   /** Copies of every entry under `prefix`, sorted by key ("" lists all). */
   kvList(prefix: string): KvEntry[] {
-    return this.store.kv.scan(prefix).map(q.copyEntry);
+    return this.store.kv.scan(prefix).map(copyEntry);
   }
 
   /**

@@ -199,11 +199,11 @@ http {
 
   // 1. All three backends in rotation.
   const three = new Set(["web-1", "web-2", "web-3"]);
-  await until(async () => {
+  const firstSeen = await until(async () => {
     const seen = await responders(port, 12);
     return [...three].every((id) => seen.has(id)) ? seen : undefined;
   }, 15_000, "requests through nginx to reach web-1, web-2 and web-3");
-  t.pass("requests through nginx reach all three backends");
+  t.same([...firstSeen].filter((id) => three.has(id)).sort(), [...three].sort(), "requests through nginx reach all three backends");
   t.match(await readFile(upstreamConf, "utf8"), new RegExp(`server 127\\.0\\.0\\.1:${b3port} .*# web-3`));
 
   // 2. A fourth backend registers: how long until nginx serves it?
