@@ -9,11 +9,7 @@ import type { HttpApiContext } from "./context.js";
 import { toHttpError } from "./errors.js";
 import { readBody, sendText, type ApiRequest } from "./request.js";
 import { Router } from "./router.js";
-import { agentRoutes } from "./routes-agent.js";
-import { catalogRoutes } from "./routes-catalog.js";
-import { kvRoutes } from "./routes-kv.js";
-import { sessionRoutes } from "./routes-session.js";
-import { operatorRoutes } from "./routes-operator.js";
+import { apiRoutes } from "./routes.js";
 
 /** A running HTTP API. */
 export interface HttpApi {
@@ -31,7 +27,7 @@ export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise
 
 /** Builds the API's request handler (used by the listener, and by RPC forwarding from other datacenters). */
 export function createHttpHandler(ctx: HttpApiContext, extend?: RouteExtender): HttpHandler {
-  const router = new Router().add(...agentRoutes, ...catalogRoutes, ...kvRoutes, ...sessionRoutes, ...operatorRoutes);
+  const router = new Router().add(...apiRoutes);
   extend?.(router);
   return (req, res) => handle(ctx, router, req, res);
 }
