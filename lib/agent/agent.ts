@@ -26,12 +26,22 @@ import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } fro
 import { Registration } from "./registration.js";
 import { parseServiceInput, type ServiceRegistration } from "./service-input.js";
 import { Sessions } from "./sessions.js";
+import { AntiEntropy } from "./anti-entropy.js";
+import { SessionTtlKeeper } from "./session-ttl.js";
+import { agentKeyring, keyringFilePath, type AgentKeyring } from "./keyring.js";
+import { PreparedQueries } from "./prepared-query.js";
+import { UserEvents, type UserEvent, type UserEventFilters } from "./events.js";
+import { Maintenance } from "./maintenance.js";
+import { forceLeave, joinCluster, type ForceLeaveResult } from "./cluster-ops.js";
+import { runReload, type ReloadRequest } from "./reload.js";
+import { restoreSnapshot, saveSnapshot, type SavedSnapshot } from "./snapshot.js";
 import { startHttpApi, createHttpHandler, type HttpApi } from "../api/http/server.js";
 import type { HttpApiContext, ForwardedRequest, ForwardedResponse } from "../api/http/context.js";
 import { exchangeInMemory } from "../api/http/memory-exchange.js";
 import { uiRoutes } from "../api/ui/routes.js";
 import { startTemplate, type StartTemplateOptions, type TemplateHandle } from "../template/index.js";
-import { WanPool, type WanRequest } from "./wan.js";
+import { answerWanRequest, startWan, type WanAccess } from "./wan-federation.js";
+import { WanUnavailableError } from "./wan.js";
 import { GossipNode } from "../membership/node.js";
 import type { Member as GossipMember } from "../membership/types.js";
 import { gossipServers, waitForServers, SerfHealthReconciler, TAG } from "./gossip-glue.js";
@@ -53,6 +63,10 @@ export interface AgentEvents {
   "member-update": (member: Member) => void;
   "member-leave": (member: Member) => void;
   "member-failed": (member: Member) => void;
+  /** A user event this agent keeps (its filters match this node); see {@link Agent.fireEvent}. */
+  "user-event": (event: UserEvent) => void;
+  /** A configuration reload was asked for ({@link Agent.reload}); pass the work to `request.waitUntil`. */
+  reload: (request: ReloadRequest) => void;
   /** Something failed in the background (a sync, a check write); the agent carries on. */
   error: (err: Error) => void;
 }
@@ -111,22 +125,31 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly kv: Kv;
   /** Sessions (leases for locks). */
   readonly session: Sessions;
+  /** Prepared queries (Consul's /v1/query), also served by DNS as `NAME.query.DOMAIN`. */
+  readonly query: PreparedQueries;
   /** Catalog reads. */
   readonly catalog: CatalogView;
   /** Health reads. */
   readonly health: HealthView;
   /** Raft state. */
   readonly raft: RaftView;
+  /** The LAN pool's gossip encryption keys (`consul keyring`); needs `bind` and `encrypt`. */
+  readonly keyring: AgentKeyring;
+  /** Node and service maintenance mode. */
+  readonly maintenance: Maintenance;
 
   private readonly local: LocalServices;
+  private readonly eventLog: UserEvents;
   private readonly resolvers = new Set<Resolver>();
   private http: HttpApi | undefined;
   private reconciler: SerfHealthReconciler | undefined;
   private readonly templates = new Set<TemplateHandle>();
   private readonly locks = new Set<Lock>();
-  private wan: WanPool | undefined;
+  private wan: WanAccess | undefined;
   private dns: DnsServer | undefined;
   private closing: Promise<void> | undefined;
+  private antiEntropy: AntiEntropy | undefined;
+  private sessionTtl: SessionTtlKeeper | undefined;
 
   private constructor(
     private readonly options: ResolvedAgentOptions,
@@ -153,6 +176,29 @@ export class Agent extends EventEmitter<AgentEvents> {
     }, timers, childLogger(logger, "services"));
     this.kv = new Kv(backend, timers, options.mode !== "gossip");
     this.session = new Sessions(backend, options.node, timers);
+    // Servers keep session TTL clocks (only while leading); client and gossip-mode agents have none to keep.
+    if (backend instanceof RaftBackend || backend instanceof LocalBackend) {
+      this.sessionTtl = new SessionTtlKeeper({
+        sessions: () => backend.catalog.state.sessions(),
+        renewedAt: (id) => backend.catalog.state.sessionRenewedAt(id),
+        isLeader: () => !(backend instanceof RaftBackend) || backend.raft.isLeader,
+        propose: (cmd) => backend.propose(cmd), timers, logger: childLogger(logger, "session-ttl"),
+      });
+      this.sessionTtl.start();
+    }
+    this.keyring = agentKeyring(gossip);
+    this.query = new PreparedQueries({
+      backend, datacenter: options.datacenter, datacenters: () => this.datacenters(), rng: randomRng(),
+      remoteJson: (dc, url, signal) => this.remoteJson(dc, url, signal),
+      // WAN servers know every datacenter, agents without WAN only theirs; client agents cannot tell.
+      knowsDatacenter: (dc) => this.datacenters().includes(dc) || (this.wan !== undefined && this.wan.address === undefined ? undefined : false),
+    });
+    const localNode = { node: options.node, address: options.advertise, datacenter: options.datacenter, meta: options.meta };
+    this.maintenance = new Maintenance(backend, localNode, (id) => this.local.get(id) !== undefined, timers);
+    this.eventLog = new UserEvents({
+      node: options.node, gossip, timers, logger: childLogger(logger, "events"), onEvent: (e) => this.emit("user-event", e),
+      localServices: () => this.local.ids().flatMap((id) => { const s = this.local.get(id); return s ? [{ name: s.name, tags: s.tags }] : []; }),
+    });
     const state = () => backend.catalog.state;
     const barrier = (c: Consistency | undefined) => backend.readBarrier(c ?? "default");
     this.catalog = {
@@ -207,7 +253,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (resolved.bind) {
       gossip = await GossipNode.start({
         name: resolved.node, bind: resolved.bind, meta: tags, join: resolved.join, retryJoin: resolved.join.length > 0,
-        encrypt: resolved.encrypt, label: resolved.label, profile: resolved.gossipProfile,
+        encrypt: resolved.encrypt, label: resolved.label, profile: resolved.gossipProfile, keyringFile: keyringFilePath(resolved.dataDir),
         logger: childLogger(logger, "gossip"), timers,
       });
     }
@@ -253,6 +299,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         await agent.registerNode();
       }
       await agent.startInterfaces();
+      agent.startAntiEntropy();
     } catch (err) {
       await agent.close();
       throw err;
@@ -264,15 +311,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private async startInterfaces(): Promise<void> {
     const o = this.options;
     const backend = this.backend;
-    if (backend instanceof RaftBackend) {
-      // Every server takes part in the WAN pool: with no joinWan it learns other datacenters from their pings.
-      this.wan = new WanPool({
-        datacenter: o.datacenter, localServers: () => backend.raft.status().voters, joinWan: o.joinWan,
-        request: (to, body, opts) => backend.rpc.request(to, body, opts), timers: this.timers,
-        logger: childLogger(this.logger, "wan"),
-      });
-      this.wan.start();
-    }
+    // Servers with bindWan join the WAN pool; client agents relay other datacenters' requests through a server.
+    this.wan = await startWan({ options: o, backend, build: packageVersion(), timers: this.timers, logger: childLogger(this.logger, "wan") });
     const ctx: HttpApiContext = {
       agent: this, backend, local: this.local, timers: this.timers, rng: randomRng(),
       logger: childLogger(this.logger, "http"), advertise: o.advertise, rpcAddress: o.rpc ?? `${o.advertise}:8300`,
@@ -282,17 +322,15 @@ export class Agent extends EventEmitter<AgentEvents> {
     const handler = createHttpHandler(ctx, o.ui ? (router) => router.add(...uiRoutes()) : undefined);
     if (backend instanceof RaftBackend) {
       // Servers answer other datacenters' forwarded requests, WAN pings, and their clients' forwarding.
-      backend.extraRequests = (body) => {
-        const req = body as WanRequest | { t: "dcForward"; dc: string; r: ForwardedRequest };
-        if (req?.t === "wanPing") return Promise.resolve(this.wan!.handlePing(req));
-        if (req?.t === "http") return exchangeInMemory(handler, req.r);
-        if (req?.t === "dcForward") return this.forwardToDatacenter(req.dc, req.r);
-        return undefined;
-      };
+      backend.extraRequests = (body) => answerWanRequest(body, {
+        datacenter: o.datacenter, datacenters: () => this.datacenters(), wanAddress: () => this.wan?.address,
+        exchange: (r) => exchangeInMemory(handler, r), forward: (dc, r) => this.forwardToDatacenter(dc, r),
+      });
     }
     if (o.http) this.http = await startHttpApi(ctx, o.http, undefined, handler);
     if (o.dns) {
-      this.dns = await startDnsServer(catalogDnsSource(o.datacenter, () => this.backend.catalog.state), {
+      const source = catalogDnsSource(o.datacenter, () => this.backend.catalog.state);
+      this.dns = await startDnsServer({ ...source, query: (name) => this.query.dnsQuery(name), remote: (l) => this.query.dnsRemote(l) }, {
         host: o.dns.host, port: o.dns.port, domain: o.domain, logger: childLogger(this.logger, "dns"),
       });
     }
@@ -304,12 +342,8 @@ export class Agent extends EventEmitter<AgentEvents> {
    * @throws NoPathToDatacenterError when that datacenter is unknown or unreachable.
    */
   private forwardToDatacenter(dc: string, request: ForwardedRequest, signal?: AbortSignal): Promise<ForwardedResponse> {
-    const backend = this.backend;
     if (this.wan) return this.wan.forward(dc, request, signal);
-    if (backend instanceof ClientBackend) {
-      return backend.requestServer({ t: "dcForward", dc, r: request }, { timeoutMs: 11 * 60_000, signal }) as Promise<ForwardedResponse>;
-    }
-    return Promise.reject(new NoPathToDatacenterError(dc, "this agent knows no other datacenter (see joinWan)"));
+    return Promise.reject(new NoPathToDatacenterError(dc, "this agent knows no other datacenter (a raft server needs bindWan)"));
   }
 
   /** Datacenters this agent knows, its own first, then by round-trip time. */
@@ -366,6 +400,17 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** Registers this node with its serfHealth check, and takes over what a previous run left. */
   private async registerNode(): Promise<void> {
+    await this.proposeNode();
+    const o = this.options;
+    const state = this.backend.catalog.state;
+    const leftovers = state.nodeServices(o.node).map((s) => ({
+      serviceId: s.id, checks: state.nodeChecks(o.node).filter((c) => c.serviceId === s.id),
+    }));
+    await this.local.adoptOrphans(leftovers);
+  }
+
+  /** Writes this node and its serfHealth check to the catalog. */
+  private async proposeNode(): Promise<void> {
     const o = this.options;
     await this.backend.propose({
       op: "register",
@@ -376,11 +421,24 @@ export class Agent extends EventEmitter<AgentEvents> {
         output: "Agent alive and reachable", type: "serf",
       }],
     });
-    const state = this.backend.catalog.state;
-    const leftovers = state.nodeServices(o.node).map((s) => ({
-      serviceId: s.id, checks: state.nodeChecks(o.node).filter((c) => c.serviceId === s.id),
-    }));
-    await this.local.adoptOrphans(leftovers);
+  }
+
+  /** Starts comparing this agent's registrations with the catalog now and then (see anti-entropy.ts). */
+  private startAntiEntropy(): void {
+    const node = this.options.node;
+    this.antiEntropy = new AntiEntropy({
+      diverged: () => {
+        const state = this.backend.catalog.state;
+        const nodeMissing = !state.node(node) || !state.nodeChecks(node).some((c) => c.checkId === SERF_HEALTH_CHECK_ID);
+        return nodeMissing || this.local.missingFromCatalog();
+      },
+      repair: async () => {
+        const state = this.backend.catalog.state;
+        if (!state.node(node) || !state.nodeChecks(node).some((c) => c.checkId === SERF_HEALTH_CHECK_ID)) await this.proposeNode();
+        await this.local.resync();
+      },
+    }, this.options.antiEntropyIntervalMs, this.timers, randomRng(), this.logger);
+    this.antiEntropy.start();
   }
 
   private registerNodeInBackground(): void {
@@ -439,9 +497,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const filter = { tag: resolved.tag, passingOnly: resolved.passingOnly };
     const feedFor = (dc: string) => dc === this.datacenter
       ? catalogFeed(async () => this.backend.catalog, name, filter)
-      : remoteFeed(this, dc, name, filter);
-    const primary = feedFor(resolved.dc ?? this.datacenter);
-    const feed = failover && failover.length > 0 ? failoverFeed([primary, ...(failover as string[]).map(feedFor)]) : primary;
+      : remoteFeed(this, dc, name, filter, this.timers);
+    const primaryDc = resolved.dc ?? this.datacenter;
+    const feed = failover && failover.length > 0
+      ? failoverFeed([primaryDc, ...(failover as string[])].map((dc) => ({ dc, feed: feedFor(dc) })), () => this.datacenters())
+      : feedFor(primaryDc);
     const resolver = new Resolver(name, resolverOptions, feed, { clock: this.timers, rng: randomRng(), logger: childLogger(this.logger, "resolver") });
     this.resolvers.add(resolver);
     const close = resolver.close.bind(resolver);
@@ -460,8 +520,16 @@ export class Agent extends EventEmitter<AgentEvents> {
     return lock;
   }
 
-  /** The cluster's members as gossip sees them; without gossip (`bind`), this node alone. */
-  members(): Member[] {
+  /**
+   * The cluster's members as gossip sees them; without gossip (`bind`), this node alone.
+   * With `wan: true`, the WAN pool's servers (named `NODE.DC`).
+   * @throws WanUnavailableError (code NOT_SUPPORTED) for `wan: true` on a client agent or a server without `bindWan`.
+   */
+  members(options: { wan?: boolean } = {}): Member[] {
+    if (options.wan) {
+      if (!this.wan) throw new WanUnavailableError(this.mode === "raft" && this.options.server ? "this server has no bindWan" : "only raft servers are WAN members");
+      return this.wan.members().map(toMember);
+    }
     if (this.gossip) return this.gossip.members().map(toMember);
     return [{
       name: this.node, address: this.options.advertise, port: 0, status: this.closing ? "left" : "alive",
@@ -469,9 +537,92 @@ export class Agent extends EventEmitter<AgentEvents> {
     }];
   }
 
+  /**
+   * Fires a user event to every member (gossip); each keeps it when its
+   * filters match (regular expressions on the node name, a service name, a
+   * tag). Without gossip only this agent keeps it.
+   * @throws InvalidArgumentError naming a bad field; ValueTooLargeError past USER_EVENT_BYTES_MAX.
+   */
+  fireEvent(name: string, payload?: Uint8Array | string, filters?: UserEventFilters): UserEvent {
+    this.assertOpen();
+    return this.eventLog.fire(name, payload, filters);
+  }
+
+  /** The user events this agent kept (the last 256), oldest first; only those named `name` when given. */
+  events(name?: string): UserEvent[] {
+    return this.eventLog.list(name);
+  }
+
+  /** @internal The event log, for the HTTP API's blocking event list. */
+  get userEvents(): UserEvents {
+    return this.eventLog;
+  }
+
+  /**
+   * Joins the gossip pool through `addresses` (gossip `host:port`); with
+   * `wan`, the WAN pool through other servers' WAN gossip addresses.
+   * @returns how many answered.
+   * @throws GossipRequiredError without `bind`; WanUnavailableError for `wan`
+   *   on an agent that is not a server with `bindWan`; JoinError when none answered.
+   */
+  join(addresses: string[], options: { wan?: boolean } = {}): Promise<number> {
+    this.assertOpen();
+    // `consul join -wan` goes to the WAN pool, which only servers with bindWan have.
+    if (options.wan) return this.joinWan(addresses);
+    return joinCluster(this.gossip, addresses);
+  }
+
+  /**
+   * Consul's force-leave: a failed member's node leaves the catalog now.
+   * `prune` is accepted; the gossip pool still forgets the member on its own schedule.
+   * @throws GossipRequiredError without `bind`; NotFoundError for an unknown member.
+   */
+  forceLeave(node: string, options: { prune?: boolean; signal?: AbortSignal } = {}): Promise<ForceLeaveResult> {
+    this.assertOpen();
+    return forceLeave(this.gossip, this.backend, node, this.timers.nowMs(), options.signal);
+  }
+
+  /** Asks the host to reload its configuration (the `reload` event). @throws ReloadNotHandledError when nothing listens. */
+  reload(): Promise<void> {
+    this.assertOpen();
+    return runReload(this);
+  }
+
+  /** The catalog and KV as snapshot bytes, with the index they are consistent with. */
+  saveSnapshot(options: { consistency?: Consistency; signal?: AbortSignal } = {}): Promise<SavedSnapshot> {
+    this.assertOpen();
+    return saveSnapshot(this.backend, options.consistency ?? "default", options.signal);
+  }
+
+  /**
+   * Replaces the cluster's catalog and KV with a snapshot (through the log,
+   * on every replica), then writes this agent's own node, services and checks
+   * back, as Consul's anti-entropy would.
+   * @throws InvalidArgumentError for bytes that are not a snapshot; ValueTooLargeError past SNAPSHOT_RESTORE_BYTES_MAX.
+   */
+  async restoreSnapshot(data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.assertOpen();
+    await restoreSnapshot(this.backend, data, this.timers.nowMs(), options.signal);
+    await this.registerNode();
+    await this.local.resync(options.signal);
+  }
+
+  /**
+   * Joins the WAN pool through other servers' WAN gossip addresses (`host:port`), as `consul join -wan`.
+   * Resolves with how many answered.
+   * @throws WanUnavailableError on a client agent or a server without `bindWan`; JoinError when none answered.
+   */
+  async joinWan(addresses: string[]): Promise<number> {
+    this.assertOpen();
+    if (!this.wan) throw new WanUnavailableError("only raft servers with bindWan join the WAN pool");
+    return this.wan.join(addresses);
+  }
+
   /** Leaves gracefully: deregisters this agent's services, then closes. */
   async leave(): Promise<void> {
     if (!this.closing) {
+      // Nothing may write this node's registrations back while they are being removed.
+      this.antiEntropy?.stop();
       this.local.close();
       await this.local.deregisterAll().catch((err: unknown) =>
         this.logger.warn({ component: "agent", err }, "deregister on leave failed"));
@@ -482,6 +633,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       }
       // Tell the pool before going: the others mark this node "left", not "failed".
       await this.gossip?.leave().catch((err: unknown) => this.logger.warn({ component: "gossip", err }, "graceful leave failed"));
+      await this.wan?.leave().catch((err: unknown) => this.logger.warn({ component: "wan", err }, "graceful WAN leave failed"));
     }
     await this.close();
   }
@@ -502,8 +654,11 @@ export class Agent extends EventEmitter<AgentEvents> {
         }
       };
       await Promise.all([...this.templates].map((t) => step(() => t.close())));
+      await step(() => this.antiEntropy?.stop());
       await step(() => this.local.close());
+      await step(() => this.eventLog.close());
       await step(() => this.session.close());
+      await step(() => this.sessionTtl?.stop());
       for (const lock of this.locks) await step(() => lock.abandon());
       for (const r of this.resolvers) await step(() => r.close());
       this.resolvers.clear();

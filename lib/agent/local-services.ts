@@ -61,6 +61,8 @@ interface LocalService {
 /** Registrations owned by this agent. */
 export class LocalServices {
   private readonly services = new Map<string, LocalService>();
+  /** Checks registered on their own (/v1/agent/check/register): of the node, or added to a service. */
+  private readonly standalone = new Map<string, LocalCheck>();
   private closed = false;
 
   constructor(
@@ -69,6 +71,24 @@ export class LocalServices {
     private readonly timers: Timers,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Whether the catalog lacks a service or check this agent registered: a
+   * snapshot restore, a catalog deregister or a force-leave took it out.
+   * Anti-entropy then writes them back with {@link LocalServices.resync}.
+   */
+  missingFromCatalog(): boolean {
+    const state = this.backend.catalog.state;
+    const present = new Set(state.nodeChecks(this.node.node).map((c) => c.checkId));
+    for (const [id, local] of this.services) {
+      if (!state.service(this.node.node, id)) return true;
+      if (local.checks.some((c) => !present.has(c.def.id))) return true;
+    }
+    for (const c of this.standalone.values()) {
+      if ((c.def.serviceId === "" || this.services.has(c.def.serviceId)) && !present.has(c.def.id)) return true;
+    }
+    return false;
+  }
 
   /** IDs of the services this agent registered. */
   ids(): string[] {
@@ -124,12 +144,12 @@ export class LocalServices {
     }
   }
 
-  /** Stops the runners left from a previous run for a service (all of them, or the given check IDs). */
-  private dropOrphans(serviceId: string, checkIds?: string[]): boolean {
+  /** Stops the runners left from a previous run for a service (undefined: none), and those with the given check IDs. */
+  private dropOrphans(serviceId: string | undefined, checkIds?: string[]): boolean {
     const ids = checkIds ? new Set(checkIds) : undefined;
     let dropped = false;
     this.orphans = this.orphans.filter((o) => {
-      if (o.def.serviceId !== serviceId && !(ids && ids.has(o.def.id))) return true;
+      if ((serviceId === undefined || o.def.serviceId !== serviceId) && !(ids && ids.has(o.def.id))) return true;
       o.runner.stop();
       o.reapTimer?.cancel();
       dropped = true;
@@ -253,6 +273,13 @@ export class LocalServices {
    * @throws NotFoundError for an unknown check; InvalidArgumentError when it is not a TTL check.
    */
   async updateCheck(checkId: string, status: CheckStatus, output: string | undefined): Promise<void> {
+    const alone = this.standalone.get(checkId);
+    if (alone) {
+      if (alone.def.kind !== "ttl") throw new InvalidArgumentError("check", `check "${checkId}" is not a TTL check`);
+      alone.runner.update(status, output ?? "");
+      await this.flush(alone);
+      return;
+    }
     for (const local of this.services.values()) {
       const check = local.checks.find((c) => c.def.id === checkId);
       if (!check) continue;
@@ -284,6 +311,12 @@ export class LocalServices {
     if (local) {
       this.services.delete(serviceId);
       this.stop(local);
+    }
+    // The catalog drops every check of the service with it, those added on their own too.
+    for (const [id, c] of this.standalone) {
+      if (c.def.serviceId !== serviceId) continue;
+      this.stopCheck(c);
+      this.standalone.delete(id);
     }
     const result = await this.backend.propose({ op: "deregister", node: this.node.node, serviceId, nowMs: this.timers.nowMs() }, signal);
     return result.ok;
@@ -322,17 +355,20 @@ export class LocalServices {
   private stop(local: LocalService): void {
     local.heartbeat?.cancel();
     local.heartbeat = undefined;
-    for (const c of local.checks) {
-      c.runner.stop();
-      c.reapTimer?.cancel();
-      c.retryTimer?.cancel();
-    }
+    for (const c of local.checks) this.stopCheck(c);
+  }
+
+  private stopCheck(c: LocalCheck): void {
+    c.runner.stop();
+    c.reapTimer?.cancel();
+    c.retryTimer?.cancel();
   }
 
   /** Stops every runner and timer. Catalog entries stay (see {@link LocalServices.deregisterAll}). */
   close(): void {
     this.closed = true;
     for (const local of this.services.values()) this.stop(local);
+    for (const c of this.standalone.values()) this.stopCheck(c);
     for (const o of this.orphans) {
       o.runner.stop();
       o.reapTimer?.cancel();
@@ -340,9 +376,89 @@ export class LocalServices {
     this.orphans = [];
   }
 
-  /** Deregisters every service this agent holds (graceful leave / shutdown). */
+  /** Deregisters every service and node-level check this agent holds (graceful leave / shutdown). */
   async deregisterAll(): Promise<void> {
     for (const id of [...this.services.keys()]) await this.deregister(id);
+    for (const id of [...this.standalone.keys()]) await this.deregisterCheck(id);
+  }
+
+  /**
+   * Registers (or replaces) one check on its own, as Consul's
+   * /v1/agent/check/register: a node-level check (`serviceId` "") or one
+   * more check of a service this agent holds. Resolves once it is in the catalog.
+   * @throws NotFoundError when `serviceId` names no service of this agent;
+   *   InvalidArgumentError when the ID is taken by a check of a service definition.
+   */
+  async registerCheck(def: CheckDefinition, signal?: AbortSignal): Promise<void> {
+    if (def.serviceId !== "" && !this.services.has(def.serviceId)) {
+      throw new NotFoundError(`ServiceID "${def.serviceId}" does not exist`);
+    }
+    for (const local of this.services.values()) {
+      if (local.checks.some((c) => c.def.id === def.id)) {
+        throw new InvalidArgumentError("check.id", `"${def.id}" is a check of service "${local.parsed.id}"; register that service again to change it`);
+      }
+    }
+    const initial: CheckResult = { status: def.initialStatus, output: "" };
+    const result = await this.backend.propose({
+      op: "register", nowMs: this.timers.nowMs(), node: this.nodeInput(), checks: [toCatalogCheck(def, initial)],
+    }, signal);
+    if (!result.ok) throw new InvalidArgumentError("check", result.error);
+    const previous = this.standalone.get(def.id);
+    if (previous) this.stopCheck(previous);
+    this.dropOrphans(undefined, [def.id]);
+    if (this.closed) return;
+    this.standalone.set(def.id, this.startCheck(def, initial));
+  }
+
+  /**
+   * Removes a check this agent holds: one registered on its own, one of a
+   * service definition, or one left from a previous run. Resolves false when
+   * it holds none by that ID.
+   */
+  async deregisterCheck(checkId: string, signal?: AbortSignal): Promise<boolean> {
+    const alone = this.standalone.get(checkId);
+    let found = false;
+    if (alone) {
+      this.stopCheck(alone);
+      this.standalone.delete(checkId);
+      found = true;
+    }
+    for (const local of this.services.values()) {
+      const i = local.checks.findIndex((c) => c.def.id === checkId);
+      if (i < 0) continue;
+      this.stopCheck(local.checks[i]!);
+      local.checks.splice(i, 1);
+      found = true;
+    }
+    found = this.dropOrphans(undefined, [checkId]) || found;
+    if (!found) return false;
+    await this.backend.propose({ op: "deregister", node: this.node.node, checkId, nowMs: this.timers.nowMs() }, signal);
+    return true;
+  }
+
+  /**
+   * Writes everything this agent holds to the catalog again, with each
+   * check's latest result (after a snapshot restore replaced the catalog,
+   * the agent's own state is what is true of this node, as Consul's
+   * anti-entropy has it).
+   */
+  async resync(signal?: AbortSignal): Promise<void> {
+    for (const local of this.services.values()) {
+      const p = local.parsed;
+      const result = await this.backend.propose({
+        op: "register", nowMs: this.timers.nowMs(), node: this.nodeInput(),
+        service: { id: p.id, service: p.name, tags: p.tags, address: p.address, port: p.port, meta: p.meta, weights: p.weights },
+        checks: local.checks.map((c) => toCatalogCheck(c.def, c.latest)),
+      }, signal);
+      if (result.ok) for (const c of local.checks) c.sent = c.latest;
+    }
+    for (const c of this.standalone.values()) {
+      if (c.def.serviceId !== "" && !this.services.has(c.def.serviceId)) continue;
+      const result = await this.backend.propose({
+        op: "register", nowMs: this.timers.nowMs(), node: this.nodeInput(), checks: [toCatalogCheck(c.def, c.latest)],
+      }, signal);
+      if (result.ok) c.sent = c.latest;
+    }
   }
 }
 

@@ -6,11 +6,14 @@
  * @module
  */
 import { EventEmitter } from "eventemitter3";
-import { AbortedError, ClosedError, InvalidArgumentError } from "../util/errors.js";
+import { AbortedError, ClosedError, InvalidArgumentError, SessionInvalidError } from "../util/errors.js";
 import { parseDuration, type Duration } from "../util/duration.js";
 import type { TimerHandle, Timers } from "../util/timers.js";
 import type { Kv } from "./kv.js";
 import type { Sessions } from "./sessions.js";
+
+/** Pause before a renewal that failed for a reason other than a lost session is tried again. */
+const LOCK_RENEW_RETRY_MS = 1000;
 
 /** Options of `agent.lock(key, options)`. */
 export interface LockOptions {
@@ -89,11 +92,16 @@ export class Lock extends EventEmitter<LockEvents> {
     this.watchLoss();
   }
 
-  private armRenew(): void {
+  private armRenew(delayMs = this.sessionTtlMs / 2): void {
     this.renewTimer?.cancel();
-    this.renewTimer = this.timers.after(this.sessionTtlMs / 2, () => {
+    this.renewTimer = this.timers.after(delayMs, () => {
       if (!this.session) return;
-      this.sessions.renew(this.session).then(() => this.armRenew(), () => this.markLost());
+      this.sessions.renew(this.session).then(() => this.armRenew(), (err: unknown) => {
+        // Only a session that is gone loses the lock; a renewal that failed in
+        // an election is tried again soon (the leader grants twice the TTL).
+        if (err instanceof SessionInvalidError) this.markLost();
+        else this.armRenew(Math.min(LOCK_RENEW_RETRY_MS, this.sessionTtlMs / 4));
+      });
     });
   }
 

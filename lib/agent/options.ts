@@ -8,6 +8,10 @@ import { InvalidConfigError, NotSupportedError } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import { NAME_LENGTH_MAX } from "../util/limits.js";
 import { parseDuration, type Duration } from "../util/duration.js";
+import { ANTI_ENTROPY_INTERVAL_MS_DEFAULT } from "./anti-entropy.js";
+
+/** Shortest anti-entropy interval: below this the comparisons would only cost CPU. */
+const ANTI_ENTROPY_INTERVAL_MS_MIN = 100;
 
 /** How the agent takes part in the cluster. */
 export type AgentMode = "dev" | "raft" | "gossip";
@@ -54,10 +58,24 @@ export interface AgentOptions {
   /** Raft / forwarding RPC address `host:port` (raft mode). */
   rpc?: string;
   /**
-   * Servers of other datacenters (their RPC addresses) for this server to
-   * federate with; one is enough, the rest are learned. Raft servers only.
+   * WAN gossip address `host:port` of a raft server (UDP and TCP; port 0
+   * picks one): the server joins the WAN pool of every datacenter's servers
+   * (WAN timing profile, same `encrypt` and `label` as the LAN pool) and
+   * forwards requests naming another datacenter. Omit for no WAN pool.
+   * Raft servers only. `disco agent` uses the bind host with port 8302.
+   */
+  bindWan?: string;
+  /**
+   * WAN gossip addresses of servers (any datacenter) to join at start, as
+   * Consul's `-join-wan`; one is enough, the rest are learned. The start
+   * fails with JoinError when none answers. Needs `bindWan`.
    */
   joinWan?: string[];
+  /**
+   * Like `joinWan`, but joined in the background, retrying with backoff
+   * until one answers (Consul's `-retry-join-wan`). Needs `bindWan`.
+   */
+  retryJoinWan?: string[];
   /** Addresses to join. In raft mode today: every other server's RPC address. */
   join?: string[];
   /** Gossip encryption key, base64 of 32 bytes (raft and gossip modes). */
@@ -72,6 +90,12 @@ export interface AgentOptions {
    * voters. `0` turns it off. @defaultValue 0
    */
   deadServerCleanupAfter?: Duration;
+  /**
+   * How often the agent compares its own node, services and checks with the
+   * catalog and writes back what is missing (after a snapshot restore or a
+   * catalog deregister), as Consul's anti-entropy. @defaultValue "60s"
+   */
+  antiEntropyInterval?: Duration;
   /**
    * Serve Consul's HTTP API on `host:port` (port 0 picks a free one; see
    * `agent.httpAddress`). Omit to serve none. `disco agent` uses 127.0.0.1:8500.
@@ -111,14 +135,17 @@ export interface ResolvedAgentOptions {
   domain: string;
   ui: boolean;
   deadServerCleanupAfterMs: number;
+  antiEntropyIntervalMs: number;
+  bindWan: string | undefined;
   joinWan: string[];
+  retryJoinWan: string[];
   gossipProfile: "lan" | "wan" | "local";
   label: string;
 }
 
 const KNOWN_KEYS = new Set<keyof AgentOptions>([
   "mode", "node", "datacenter", "dataDir", "advertise", "server", "bootstrapExpect", "bind", "rpc",
-  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui", "deadServerCleanupAfter", "joinWan", "gossipProfile", "label",
+  "join", "encrypt", "meta", "logger", "snapshotThreshold", "http", "dns", "domain", "ui", "deadServerCleanupAfter", "antiEntropyInterval", "joinWan", "bindWan", "retryJoinWan", "gossipProfile", "label",
 ]);
 
 const DATACENTER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -208,12 +235,7 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   if (!/^([A-Za-z0-9-]{1,63}\.)+$/.test(domain)) throw new InvalidConfigError("domain", `must be a DNS name such as "disco.", got "${domain}"`);
   const ui = o["ui"] ?? false;
   if (typeof ui !== "boolean") throw new InvalidConfigError("ui", "must be a boolean");
-  const joinWan = o["joinWan"] ?? [];
-  if (!Array.isArray(joinWan) || joinWan.some((a) => typeof a !== "string")) {
-    throw new InvalidConfigError("joinWan", "must be an array of \"host:port\" RPC addresses");
-  }
-  joinWan.forEach((a: string, i) => parseHostPort(a, `joinWan[${i}]`));
-  if (joinWan.length > 0 && (mode !== "raft" || !server)) throw new InvalidConfigError("joinWan", "only raft servers join the WAN pool");
+  const { bindWan, joinWan, retryJoinWan } = wanOptions(o, mode === "raft" && server);
   const gossipProfile = o["gossipProfile"] ?? "lan";
   if (gossipProfile !== "lan" && gossipProfile !== "wan" && gossipProfile !== "local") {
     throw new InvalidConfigError("gossipProfile", 'must be "lan", "wan" or "local"');
@@ -224,6 +246,15 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
     deadServerCleanupAfterMs = parseDuration(o["deadServerCleanupAfter"] ?? 0, "deadServerCleanupAfter");
   } catch (err) {
     throw new InvalidConfigError("deadServerCleanupAfter", (err as Error).message);
+  }
+  let antiEntropyIntervalMs = ANTI_ENTROPY_INTERVAL_MS_DEFAULT;
+  try {
+    if (o["antiEntropyInterval"] !== undefined) antiEntropyIntervalMs = parseDuration(o["antiEntropyInterval"], "antiEntropyInterval");
+  } catch (err) {
+    throw new InvalidConfigError("antiEntropyInterval", (err as Error).message);
+  }
+  if (antiEntropyIntervalMs < ANTI_ENTROPY_INTERVAL_MS_MIN) {
+    throw new InvalidConfigError("antiEntropyInterval", `must be at least ${ANTI_ENTROPY_INTERVAL_MS_MIN} ms`);
   }
   if (mode === "gossip" && bind === undefined) {
     throw new InvalidConfigError("bind", 'gossip mode needs a gossip address ("host:port"; port 0 picks one)');
@@ -246,8 +277,29 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
     mode, node, datacenter, dataDir, advertise, server, bootstrapExpect, bind, rpc,
     join: joinRaw as string[], encrypt, meta: { ...(meta as Record<string, string>) },
     logger: logger as Logger | undefined, snapshotThreshold, http, dns, domain: domain.toLowerCase(), ui, deadServerCleanupAfterMs,
-    joinWan: joinWan as string[], gossipProfile, label,
+    antiEntropyIntervalMs, bindWan, joinWan, retryJoinWan, gossipProfile, label,
   };
+}
+
+/** Validates the WAN options (`bindWan`, `joinWan`, `retryJoinWan`); only raft servers may set them. */
+function wanOptions(o: Record<string, unknown>, raftServer: boolean): { bindWan: string | undefined; joinWan: string[]; retryJoinWan: string[] } {
+  const bindWan = stringField(o, "bindWan");
+  if (bindWan !== undefined) parseHostPort(bindWan, "bindWan");
+  const lists = (["joinWan", "retryJoinWan"] as const).map((field) => {
+    const value = o[field] ?? [];
+    if (!Array.isArray(value) || value.some((a) => typeof a !== "string")) {
+      throw new InvalidConfigError(field, "must be an array of \"host:port\" WAN gossip addresses");
+    }
+    value.forEach((a: string, i) => parseHostPort(a, `${field}[${i}]`));
+    return value as string[];
+  });
+  const [joinWan, retryJoinWan] = lists as [string[], string[]];
+  const asked = bindWan !== undefined ? "bindWan" : joinWan.length > 0 ? "joinWan" : retryJoinWan.length > 0 ? "retryJoinWan" : undefined;
+  if (asked && !raftServer) throw new InvalidConfigError(asked, "only raft servers join the WAN pool");
+  if (bindWan === undefined && (joinWan.length > 0 || retryJoinWan.length > 0)) {
+    throw new InvalidConfigError("bindWan", "joining the WAN pool needs a WAN gossip address (\"host:port\"; port 0 picks one)");
+  }
+  return { bindWan, joinWan: [...joinWan], retryJoinWan: [...retryJoinWan] };
 }
 
 /** Splits `host:port` (IPv6 as `[::1]:8300`), validating the port. */
@@ -262,7 +314,8 @@ export function parseHostPort(value: string, field: string): { host: string; por
  * Reads the default agent's options from the environment:
  * DISCO_MODE, DISCO_NODE, DISCO_DATACENTER, DISCO_DATA_DIR, DISCO_ADVERTISE,
  * DISCO_JOIN (comma-separated), DISCO_BIND, DISCO_RPC, DISCO_ENCRYPT,
- * DISCO_SERVER (`true`/`false`), DISCO_BOOTSTRAP_EXPECT, DISCO_HTTP, DISCO_DNS.
+ * DISCO_SERVER (`true`/`false`), DISCO_BOOTSTRAP_EXPECT, DISCO_HTTP, DISCO_DNS,
+ * DISCO_BIND_WAN, DISCO_JOIN_WAN (comma-separated; joined with retries).
  * With no DISCO_JOIN and no DISCO_MODE it is a single-node dev agent in memory.
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentOptions {
@@ -284,6 +337,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentOptio
   if (env["DISCO_ENCRYPT"]) o.encrypt = env["DISCO_ENCRYPT"];
   if (env["DISCO_HTTP"]) o.http = env["DISCO_HTTP"];
   if (env["DISCO_DNS"]) o.dns = env["DISCO_DNS"];
+  if (env["DISCO_BIND_WAN"]) o.bindWan = env["DISCO_BIND_WAN"];
+  if (env["DISCO_JOIN_WAN"]) o.retryJoinWan = env["DISCO_JOIN_WAN"].split(",").map((s) => s.trim()).filter(Boolean);
   if (env["DISCO_SERVER"]) {
     const v = env["DISCO_SERVER"].toLowerCase();
     if (v !== "true" && v !== "false") throw new InvalidConfigError("DISCO_SERVER", `must be "true" or "false", got "${v}"`);

@@ -1,19 +1,20 @@
 /**
  * Resolver feeds across datacenters: one that follows another datacenter's
  * instances with blocking queries forwarded through the servers, and one
- * that serves the local instances and fails over, in the order given, to
- * the first datacenter that has some.
+ * that serves the primary datacenter's instances and fails over to the
+ * nearest failover datacenter that has usable ones.
  *
  * @module
  */
 import type { CheckStatus } from "../catalog/types.js";
 import type { Instance } from "../resolver/instance.js";
 import type { InstanceFeed } from "../resolver/resolver.js";
+import { realTimers, type Timers } from "../util/timers.js";
 
 /** How long one forwarded blocking query waits. */
 const REMOTE_WAIT = "60s";
 /** Pause after a failed remote query before the next. */
-const REMOTE_RETRY_MS = 1000;
+export const REMOTE_RETRY_MS = 1000;
 
 interface ConsulHealthEntry {
   Node: { Node: string; Address: string };
@@ -38,8 +39,15 @@ export interface RemoteReader {
   remoteJson(dc: string, url: string, signal?: AbortSignal): Promise<{ index: number; body: unknown }>;
 }
 
-/** Follows `service` in datacenter `dc` with forwarded blocking queries. */
-export function remoteFeed(reader: RemoteReader, dc: string, service: string, filter: { tag?: string | undefined; passingOnly: boolean }): InstanceFeed {
+/**
+ * Follows `service` in datacenter `dc` with forwarded blocking queries. A
+ * failed query (NoPathToDatacenterError during a partition) is reported
+ * through `fail` and retried after {@link REMOTE_RETRY_MS} on `timers`.
+ */
+export function remoteFeed(
+  reader: RemoteReader, dc: string, service: string, filter: { tag?: string | undefined; passingOnly: boolean },
+  timers: Timers = realTimers(),
+): InstanceFeed {
   return {
     start(push, fail) {
       const stop = new AbortController();
@@ -58,7 +66,19 @@ export function remoteFeed(reader: RemoteReader, dc: string, service: string, fi
           } catch (err) {
             if (stop.signal.aborted) return;
             fail(err instanceof Error ? err : new Error(String(err)));
-            await new Promise((r) => setTimeout(r, REMOTE_RETRY_MS).unref());
+            // The next query answers at once (no index), so the consumer hears the feed is back even if nothing changed.
+            index = 0;
+            await new Promise<void>((resolve) => {
+              const onAbort = (): void => {
+                timer.cancel();
+                resolve();
+              };
+              const timer = timers.after(REMOTE_RETRY_MS, () => {
+                stop.signal.removeEventListener("abort", onAbort);
+                resolve();
+              });
+              stop.signal.addEventListener("abort", onAbort, { once: true });
+            });
           }
         }
       })();
@@ -67,27 +87,60 @@ export function remoteFeed(reader: RemoteReader, dc: string, service: string, fi
   };
 }
 
+/** One datacenter's feed for {@link failoverFeed}. */
+export interface DatacenterFeed {
+  dc: string;
+  feed: InstanceFeed;
+}
+
+/** Whether a list has an instance worth failing over for: one that is not critical. */
+function usable(list: readonly Instance[] | undefined): boolean {
+  return list !== undefined && list.some((i) => i.status !== "critical");
+}
+
 /**
- * Serves the first feed (local first, then the failover datacenters in
- * order) that has at least one instance; moves back as soon as an earlier
- * one has instances again.
+ * Serves the first feed (the primary datacenter) while it has a usable
+ * (non-critical) instance, and nothing before its first answer; otherwise the nearest of the others that has
+ * one, nearest as `rank()` orders datacenters (the agent's `datacenters()`,
+ * by round-trip time; datacenters it does not list keep their given order,
+ * after the listed ones). A feed that fails (no path to its datacenter) is
+ * skipped until it delivers again. Moves back to the primary
+ * as soon as it has usable instances again. With none anywhere, serves the
+ * primary's list (possibly empty) once every feed has answered or failed.
  */
-export function failoverFeed(feeds: InstanceFeed[]): InstanceFeed {
+export function failoverFeed(feeds: readonly DatacenterFeed[], rank: () => readonly string[] = () => []): InstanceFeed {
   return {
     start(push, fail) {
       const latest: (Instance[] | undefined)[] = feeds.map(() => undefined);
+      const failed: boolean[] = feeds.map(() => false);
       let pushedOnce = false;
+      const order = (): number[] => {
+        const ranked = rank();
+        const pos = (i: number): number => {
+          const p = ranked.indexOf(feeds[i]!.dc);
+          return p < 0 ? Number.MAX_SAFE_INTEGER : p;
+        };
+        const rest = feeds.map((_, i) => i).slice(1).sort((a, b) => pos(a) - pos(b) || a - b);
+        return [0, ...rest];
+      };
       const choose = (): void => {
-        const chosen = latest.find((list) => list !== undefined && list.length > 0);
-        if (chosen) push(chosen);
-        else if (latest.every((l) => l !== undefined) || (!pushedOnce && latest[0] !== undefined)) push([]);
+        // The primary speaks first: a failover datacenter never serves before the primary's first answer.
+        if (latest[0] === undefined && !failed[0]) return;
+        const chosen = order().find((i) => !failed[i] && usable(latest[i]));
+        if (chosen !== undefined) push(latest[chosen]!);
+        else if (latest.every((l, i) => l !== undefined || failed[i]) || (!pushedOnce && latest[0] !== undefined)) push(latest[0] ?? []);
         else return;
         pushedOnce = true;
       };
-      const stops = feeds.map((feed, i) => feed.start((instances) => {
+      const stops = feeds.map(({ feed }, i) => feed.start((instances) => {
         latest[i] = instances;
+        failed[i] = false;
         choose();
-      }, fail));
+      }, (err) => {
+        failed[i] = true;
+        fail(err);
+        choose();
+      }));
       return () => stops.forEach((s) => s());
     },
   };

@@ -1,7 +1,7 @@
 /**
  * Sessions: leases tied to a node and its checks, the basis of locks. TTL
- * sessions are destroyed when not renewed in time; the agent that created
- * the session (in dev mode, the only node) keeps that timer.
+ * sessions are destroyed when not renewed in time: renewals travel through
+ * the log from any agent, and the leader keeps the clock (session-ttl.ts).
  *
  * @module
  */
@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { SessionBehavior, SessionRecord } from "../catalog/types.js";
 import { InvalidArgumentError, NotFoundError, SessionInvalidError } from "../util/errors.js";
 import { parseDuration, type Duration } from "../util/duration.js";
-import type { TimerHandle, Timers } from "../util/timers.js";
+import type { Timers } from "../util/timers.js";
 import type { CommandBackend } from "./backend.js";
 
 /** Shortest and longest session TTL (Consul's bounds). */
@@ -22,7 +22,10 @@ export const LOCK_DELAY_MS_MAX = 60_000;
 /** Options of {@link Sessions.create}. */
 export interface SessionOptions {
   name?: string;
-  /** Invalidate unless renewed within this long (10s to 24h); omit for no TTL. */
+  /**
+   * Invalidate unless renewed within this long (10s to 24h); omit for no TTL.
+   * As in Consul, the leader destroys it once twice this long passes without a renewal.
+   */
   ttl?: Duration;
   /** What happens to held locks on invalidation. @defaultValue "release" */
   behavior?: SessionBehavior;
@@ -35,8 +38,6 @@ export interface SessionOptions {
 
 /** The agent's session API. */
 export class Sessions {
-  private readonly ttlTimers = new Map<string, { timer: TimerHandle; ttlMs: number }>();
-
   constructor(
     private readonly backend: CommandBackend,
     private readonly node: string,
@@ -65,35 +66,27 @@ export class Sessions {
       nowMs: this.timers.nowMs(),
     }, options.signal);
     if (!result.ok) throw new InvalidArgumentError("checks", result.error);
-    if (ttlMs > 0) this.armTtl(id, ttlMs);
     return id;
   }
 
-  private armTtl(id: string, ttlMs: number): void {
-    this.ttlTimers.get(id)?.timer.cancel();
-    const timer = this.timers.after(ttlMs, () => {
-      this.ttlTimers.delete(id);
-      void this.destroy(id).catch(() => {});
-    });
-    this.ttlTimers.set(id, { timer, ttlMs });
-  }
-
   /**
-   * Renews a TTL session.
+   * Renews a TTL session (from any agent: the renewal goes through the log to
+   * the leader that keeps its clock).
    * @throws SessionInvalidError when it no longer exists.
    */
-  async renew(id: string): Promise<SessionRecord> {
+  async renew(id: string, signal?: AbortSignal): Promise<SessionRecord> {
+    if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError("id", "must be a session ID");
     const record = this.backend.catalog.state.session(id);
     if (!record) throw new SessionInvalidError(id);
-    if (record.ttlMs > 0) this.armTtl(id, record.ttlMs);
-    return record;
+    if (record.ttlMs === 0) return record;
+    const result = await this.backend.propose({ op: "session-renew", id, nowMs: this.timers.nowMs() }, signal);
+    if (!result.ok) throw new SessionInvalidError(id);
+    return this.backend.catalog.state.session(id) ?? record;
   }
 
   /** Destroys a session, releasing (or deleting) the locks it holds. Resolves false if it did not exist. */
   async destroy(id: string, signal?: AbortSignal): Promise<boolean> {
     if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError("id", "must be a session ID");
-    this.ttlTimers.get(id)?.timer.cancel();
-    this.ttlTimers.delete(id);
     if (!this.backend.catalog.state.session(id)) return false;
     const result = await this.backend.propose({ op: "session-destroy", id, nowMs: this.timers.nowMs() }, signal);
     return result.ok;
@@ -111,9 +104,6 @@ export class Sessions {
     return this.backend.catalog.state.sessions();
   }
 
-  /** Stops TTL timers (sessions stay until they expire on a later run or are destroyed). */
-  close(): void {
-    for (const { timer } of this.ttlTimers.values()) timer.cancel();
-    this.ttlTimers.clear();
-  }
+  /** Nothing to release: TTL clocks live on the leader. Kept so the agent's close() stays uniform. */
+  close(): void {}
 }

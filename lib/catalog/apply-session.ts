@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SessionCreateCommand, SessionDestroyCommand } from "./commands.js";
+import type { SessionCreateCommand, SessionDestroyCommand, SessionRenewCommand } from "./commands.js";
 import { SESSION_LOCK_DELAY_MS_DEFAULT } from "./limits.js";
 import type { Changes } from "./scope-index.js";
 import { fail, ok, type ApplyResult, type Store } from "./store.js";
@@ -58,6 +58,13 @@ export function applySessionCreate(st: Store, cmd: SessionCreateCommand, ch: Cha
 export function applySessionDestroy(st: Store, cmd: SessionDestroyCommand, ch: Changes): ApplyResult {
   invalidateSession(st, cmd.id, cmd.nowMs, ch);
   return ok();
+}
+
+/** Notes a renewal at this entry's index; fails when the session is gone (the renewer must learn it lost it). */
+export function applySessionRenew(st: Store, cmd: SessionRenewCommand, ch: Changes): ApplyResult {
+  if (!st.sessions.get(cmd.id)) return fail(`session "${cmd.id}" not found`);
+  st.sessions.noteRenewal(cmd.id, ch.index);
+  return ok(cmd.id);
 }
 
 /**

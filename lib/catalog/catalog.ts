@@ -46,7 +46,9 @@ export class Catalog {
    */
   apply(index: number, cmd: CatalogCommand): ApplyResult {
     const { result, touched } = this.current.apply(index, cmd);
-    this.hub.notify(touched);
+    // A restore replaces everything: wake every waiter, even on names neither state has.
+    if (cmd.op === "restore") this.hub.setState(this.current);
+    else this.hub.notify(touched);
     return result;
   }
 

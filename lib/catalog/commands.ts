@@ -8,9 +8,10 @@
  * @module
  */
 import { Packr } from "msgpackr";
-import { DiscoError, MalformedPacketError } from "../util/errors.js";
+import { DiscoError, InvalidArgumentError, MalformedPacketError } from "../util/errors.js";
 import type { CheckStatus, CheckType, SessionBehavior, ServiceWeights } from "./types.js";
 import { checkCommand } from "./validate.js";
+import type { QueryCommand } from "./query-commands.js";
 
 /** The node part of a register command. */
 export interface NodeInput {
@@ -192,8 +193,46 @@ export interface SessionDestroyCommand {
   nowMs: number;
 }
 
+/**
+ * Renews a TTL session: the leader's TTL keeper restarts its clock when it
+ * sees the renewal applied. Moves no watch index (nothing a reader sees
+ * changes), as Consul's renew. Fails when the session no longer exists.
+ */
+export interface SessionRenewCommand {
+  op: "session-renew";
+  id: string;
+  nowMs: number;
+}
+
+/**
+ * Replaces the whole state with a snapshot's (Consul's snapshot restore). It
+ * travels through the log like any write, so every replica swaps at the same
+ * index and nothing is half-applied; everything the restored state holds is
+ * stamped with this entry's index, so indexes keep going up (apply-restore.ts).
+ */
+export interface RestoreCommand {
+  op: "restore";
+  /** Bytes of `CatalogState.snapshot()`; a corrupt snapshot is an error result that changes nothing. */
+  snapshot: Uint8Array;
+  nowMs?: number;
+}
+
+/**
+ * The restore command when `raw` is one, else undefined. Its snapshot bytes
+ * are checked by apply (a corrupt snapshot is an error result), not here.
+ * @throws InvalidArgumentError when it says "restore" without snapshot bytes.
+ */
+export function asRestoreCommand(raw: unknown): RestoreCommand | undefined {
+  if (typeof raw !== "object" || raw === null || (raw as { op?: unknown }).op !== "restore") return undefined;
+  const { snapshot, nowMs } = raw as { snapshot?: unknown; nowMs?: unknown };
+  if (!(snapshot instanceof Uint8Array)) throw new InvalidArgumentError("snapshot", "must be bytes");
+  if (nowMs !== undefined && typeof nowMs !== "number") throw new InvalidArgumentError("nowMs", "must be a number");
+  return nowMs === undefined ? { op: "restore", snapshot } : { op: "restore", snapshot, nowMs };
+}
+
 /** Every command the catalog applies, discriminated on `op`. */
 export type CatalogCommand =
+  | RestoreCommand
   | RegisterCommand
   | DeregisterCommand
   | CheckUpdateCommand
@@ -201,7 +240,9 @@ export type CatalogCommand =
   | KvDeleteCommand
   | KvTxnCommand
   | SessionCreateCommand
-  | SessionDestroyCommand;
+  | SessionDestroyCommand
+  | SessionRenewCommand
+  | QueryCommand;
 
 // Plain maps, no record extension: the log must stay readable by any msgpack
 // decoder, and encoding must not depend on what was encoded before.
@@ -228,7 +269,7 @@ export function decodeCommand(bytes: Uint8Array): CatalogCommand {
     throw new MalformedPacketError("catalog command: not msgpack", { cause: err });
   }
   try {
-    return checkCommand(raw, false);
+    return asRestoreCommand(raw) ?? checkCommand(raw, false);
   } catch (err) {
     const why = err instanceof DiscoError ? err.message : "malformed";
     throw new MalformedPacketError(`catalog command: ${why}`, { cause: err });

@@ -34,9 +34,24 @@ export {
   type ServiceInput,
   type SessionCreateCommand,
   type SessionDestroyCommand,
+  type SessionRenewCommand,
   type SessionInput,
 } from "./commands.js";
 export type { KvTxnError, KvTxnOutcome } from "./kv-txn.js";
+export {
+  PREPARED_QUERIES_MAX,
+  QUERY_DNS_TTL_MS_MAX,
+  QUERY_FAILOVER_DATACENTERS_MAX,
+  QUERY_IGNORE_CHECKS_MAX,
+  QUERY_NEAREST_N_MAX,
+  type PreparedQueryInput,
+  type QueryCommand,
+  type QueryCreateCommand,
+  type QueryDeleteCommand,
+  type QueryUpdateCommand,
+} from "./query-commands.js";
+export type { PreparedQueryRecord, PreparedQueryService, QueryFailover } from "./query-table.js";
+export { queryMatches } from "./query-filter.js";
 export { SERF_HEALTH_CHECK } from "./apply-session.js";
 export { deriveNodeId } from "./apply-catalog.js";
 export * from "./limits.js";

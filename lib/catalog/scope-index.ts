@@ -133,6 +133,11 @@ export class Changes {
     this.scopes.set(k, { kind: "kv", key });
   }
 
+  /** Marks the prepared-query table changed (its index lives in the table). */
+  queries(): void {
+    if (!this.scopes.has("queries")) this.scopes.set("queries", { kind: "queries" });
+  }
+
   /** The scopes moved so far. */
   touched(): WatchScope[] {
     return [...this.scopes.values()];

@@ -17,6 +17,7 @@ import { InvalidArgumentError } from "../util/errors.js";
  * - `checks`: every check (/v1/health/state/:state).
  * - `kv`: one key, or with `prefix: true` every key under a prefix.
  * - `sessions`: every session (/v1/session/*).
+ * - `queries`: every prepared query (/v1/query).
  */
 export type WatchScope =
   | { kind: "services" }
@@ -25,7 +26,8 @@ export type WatchScope =
   | { kind: "node"; name: string }
   | { kind: "checks" }
   | { kind: "kv"; key: string; prefix?: boolean }
-  | { kind: "sessions" };
+  | { kind: "sessions" }
+  | { kind: "queries" };
 
 /** Scopes with a single index for the whole answer. */
 export type ScalarScopeKind = "services" | "nodes" | "checks" | "sessions";
@@ -50,6 +52,7 @@ export function scopeKey(scope: WatchScope): string {
     case "nodes":
     case "checks":
     case "sessions":
+    case "queries":
       return kind;
     case "service":
     case "node": {

@@ -12,6 +12,7 @@ import { crc32 } from "node:zlib";
 import { Packr } from "msgpackr";
 import { StorageCorruptError } from "../util/errors.js";
 import type { KvStoreData } from "./kv-store.js";
+import { queriesFromTuple, queriesToTuple, type QueryTableData } from "./query-table.js";
 import { canonicalMeta } from "./records.js";
 import type { ScopeIndexesData } from "./scope-index.js";
 import { CHECK_STATUSES, CHECK_TYPES } from "./validate.js";
@@ -36,6 +37,8 @@ export interface SnapshotData {
   sessions: SessionRecord[];
   kv: KvStoreData;
   scopes: ScopeIndexesData;
+  /** Prepared queries; absent in snapshots written before they existed (read as none). */
+  queries?: QueryTableData;
 }
 
 /** "dcs" and the format version; a reader refuses any other. */
@@ -43,6 +46,10 @@ const MAGIC = Uint8Array.of(0x64, 0x63, 0x73, 0x01);
 /** Magic (4 bytes) and CRC-32 (4 bytes) before the body. */
 const HEADER_BYTES = 8;
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+/** Body tuple lengths: before prepared queries, and with them (the 15th element). */
+const BODY_LENGTH_V1 = 14;
+const BODY_LENGTH = 15;
+const EMPTY_QUERIES: QueryTableData = { index: 1, records: [] };
 
 type Pairs = Array<[string, string]>;
 const pairs = (m: Record<string, string>): Pairs => Object.keys(m).map((k) => [k, m[k]!]);
@@ -72,6 +79,7 @@ export function writeSnapshot(d: SnapshotData): Uint8Array {
     d.scopes.named,
     d.scopes.retired,
     [d.scopes.floors.service, d.scopes.floors.node],
+    queriesToTuple(d.queries ?? EMPTY_QUERIES),
   ]);
   const out = new Uint8Array(HEADER_BYTES + body.length);
   out.set(MAGIC, 0);
@@ -235,7 +243,8 @@ export function readSnapshot(bytes: Uint8Array): SnapshotData {
   } catch (err) {
     throw new StorageCorruptError("catalog snapshot: body is not msgpack", { cause: err });
   }
-  const t = r.arr(raw, "body", 14);
+  const t = r.arr(raw, "body");
+  if (t.length !== BODY_LENGTH && t.length !== BODY_LENGTH_V1) corrupt(`body is not a ${BODY_LENGTH}-tuple`);
   const scalar = r.arr(t[10], "scalar scopes", 4).map((x) => r.int(x, "scalar scope"));
   const floors = r.arr(t[13], "scope floors", 2).map((x) => r.int(x, "scope floor"));
   const d: SnapshotData = {
@@ -257,6 +266,7 @@ export function readSnapshot(bytes: Uint8Array): SnapshotData {
       retired: r.strs(t[12], "retired scopes"),
       floors: { service: floors[0]!, node: floors[1]! },
     },
+    queries: t.length === BODY_LENGTH ? queriesFromTuple(t[14]) : { ...EMPTY_QUERIES, records: [] },
   };
   if (d.datacenter === "") corrupt("datacenter is empty");
   checkConsistency(d);

@@ -11,8 +11,11 @@
 import { InvalidArgumentError } from "../util/errors.js";
 import { applyCheckUpdate, applyDeregister, applyRegister } from "./apply-catalog.js";
 import { applyKvDelete, applyKvSet } from "./apply-kv.js";
-import { applySessionCreate, applySessionDestroy } from "./apply-session.js";
-import type { CatalogCommand } from "./commands.js";
+import { applySessionCreate, applySessionDestroy, applySessionRenew } from "./apply-session.js";
+import { applyQuery } from "./apply-query.js";
+import { QueryTable, type PreparedQueryRecord } from "./query-table.js";
+import type { CatalogCommand, RestoreCommand } from "./commands.js";
+import { restoreStore } from "./apply-restore.js";
 import { KvStore } from "./kv-store.js";
 import { applyKvTxn } from "./kv-txn.js";
 import * as q from "./reads.js";
@@ -65,6 +68,15 @@ function dispatch(st: Store, cmd: CatalogCommand, ch: Changes): ApplyResult {
       return applySessionCreate(st, cmd, ch);
     case "session-destroy":
       return applySessionDestroy(st, cmd, ch);
+    case "session-renew":
+      return applySessionRenew(st, cmd, ch);
+    case "restore":
+      // Swaps the whole store, so CatalogState.apply handles it before dispatching.
+      return fail("restore is applied by CatalogState.apply");
+    case "query-create":
+    case "query-update":
+    case "query-delete":
+      return applyQuery(st, cmd, ch);
   }
 }
 
@@ -101,6 +113,7 @@ export class CatalogState {
       tables: new CatalogTables(scopes),
       kv: new KvStore(),
       sessions: new SessionTable(),
+      queries: new QueryTable(),
     };
   }
 
@@ -124,6 +137,7 @@ export class CatalogState {
       throw new Error(`catalog: apply index ${index} is not after the last applied index ${this.last}`);
     }
     this.last = index;
+    if ((cmd as { op?: unknown }).op === "restore") return this.applyRestore(index, cmd as RestoreCommand);
     try {
       checkCommand(cmd, true);
     } catch (err) {
@@ -136,6 +150,15 @@ export class CatalogState {
     if (!result.ok && touched.length > 0) throw new Error(`catalog: ${cmd.op} failed after changing state`);
     if (result.ok && "nowMs" in cmd && typeof cmd.nowMs === "number") this.store.kv.sweepLockDelays(cmd.nowMs);
     return { result, touched };
+  }
+
+  /** Swaps in a snapshot's state stamped at `index` (see apply-restore.ts); a refused snapshot changes nothing. */
+  private applyRestore(index: number, cmd: RestoreCommand): ApplyOutcome {
+    if (!(cmd.snapshot instanceof Uint8Array)) return { result: fail("invalid snapshot: must be bytes"), touched: [] };
+    const restored = restoreStore(this.store, cmd.snapshot, index);
+    if ("error" in restored) return { result: fail(restored.error), touched: [] };
+    this.store = restored.store;
+    return { result: { ok: true }, touched: restored.touched };
   }
 
   /**
@@ -157,6 +180,8 @@ export class CatalogState {
         return st.scopes.namedIndex(scope.kind, scope.name);
       case "kv":
         return scope.prefix ? st.kv.prefixIndex(scope.key) : st.kv.keyIndex(scope.key);
+      case "queries":
+        return st.queries.index;
     }
   }
 
@@ -242,6 +267,11 @@ export class CatalogState {
     return this.store.sessions.get(id);
   }
 
+  /** Log index of a session's last renewal (its modify index when never renewed); undefined when it does not exist. */
+  sessionRenewedAt(id: string): number | undefined {
+    return this.store.sessions.renewedAt(id);
+  }
+
   /** Every session, sorted by ID. */
   sessions(): SessionRecord[] {
     return this.store.sessions.all();
@@ -250,6 +280,16 @@ export class CatalogState {
   /** Sessions tied to a node, sorted by ID. */
   nodeSessions(node: string): SessionRecord[] {
     return this.store.sessions.onNode(node);
+  }
+
+  /** A prepared query by ID, else by name (case-insensitive), or undefined. */
+  query(idOrName: string): PreparedQueryRecord | undefined {
+    return this.store.queries.resolve(idOrName);
+  }
+
+  /** Every prepared query, sorted by ID (/v1/query). */
+  queries(): PreparedQueryRecord[] {
+    return this.store.queries.all();
   }
 
   /** When the lock delay on `key` ends (ms, on the proposers' clock), or 0 when it has none. */
@@ -269,6 +309,7 @@ export class CatalogState {
       sessions: this.store.sessions.all(),
       kv: this.store.kv.toData(),
       scopes: this.store.scopes.toData(),
+      queries: this.store.queries.toData(),
     });
   }
 
@@ -286,7 +327,8 @@ export class CatalogState {
     tables.load(d.nodes, d.services, d.checks);
     const sessions = new SessionTable();
     for (const s of d.sessions) sessions.put(s);
-    state.store = { datacenter: state.store.datacenter, scopes, tables, kv: KvStore.fromData(d.kv), sessions };
+    const queries = d.queries ? QueryTable.fromData(d.queries) : new QueryTable();
+    state.store = { datacenter: state.store.datacenter, scopes, tables, kv: KvStore.fromData(d.kv), sessions, queries };
     state.last = d.lastIndex;
     return state;
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { KvStore } from "./kv-store.js";
+import type { QueryTable } from "./query-table.js";
 import type { WatchScope } from "./scope.js";
 import type { ScopeIndexes } from "./scope-index.js";
 import type { SessionTable } from "./session-table.js";
@@ -17,6 +18,7 @@ export interface Store {
   readonly tables: CatalogTables;
   readonly kv: KvStore;
   readonly sessions: SessionTable;
+  readonly queries: QueryTable;
 }
 
 /**

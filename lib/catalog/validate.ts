@@ -21,6 +21,7 @@ import {
   TXN_OPS_MAX,
 } from "../util/limits.js";
 import type { CatalogCommand } from "./commands.js";
+import { checkQueryCommand } from "./query-commands.js";
 import {
   PORT_MAX,
   REGISTER_CHECKS_MAX,
@@ -67,8 +68,8 @@ interface NumOpts {
   max?: number;
 }
 
-/** A validator at one depth; each method checks one field and returns it typed. */
-class Checker {
+/** A validator at one depth; each method checks one field and returns it typed. Shared with query-commands.ts. */
+export class Checker {
   constructor(readonly full: boolean) {}
 
   obj(x: unknown, path: string): Obj {
@@ -278,8 +279,14 @@ export function checkCommand(raw: unknown, full: boolean): CatalogCommand {
       checkSessionCreate(v, c);
       break;
     case "session-destroy":
+    case "session-renew":
       v.str(c, "id", "id", NAME);
       v.num(c, "nowMs", "nowMs");
+      break;
+    case "query-create":
+    case "query-update":
+    case "query-delete":
+      checkQueryCommand(v, c);
       break;
     default:
       bad("op", `unknown command ${typeof c["op"] === "string" ? JSON.stringify(c["op"]) : typeof c["op"]}`);

@@ -12,7 +12,7 @@ import { keyringCommand } from "./commands/keyring.js";
 import { kvExportCommand, kvImportCommand } from "./commands/kv-transfer.js";
 import { kvDeleteCommand, kvGetCommand, kvPutCommand } from "./commands/kv.js";
 import { forceLeaveCommand, joinCommand, leaveCommand, membersCommand } from "./commands/members.js";
-import { eventCommand, keygenCommand, reloadCommand, versionCommand } from "./commands/misc.js";
+import { eventCommand, keygenCommand, maintCommand, reloadCommand, versionCommand } from "./commands/misc.js";
 import { templateCommand } from "./commands/template.js";
 import { runCommand } from "./commands/run.js";
 import { raftListPeersCommand, raftRemovePeerCommand } from "./commands/operator.js";
@@ -26,7 +26,7 @@ export const COMMANDS: readonly Command[] = [
   kvGetCommand, kvPutCommand, kvDeleteCommand, kvExportCommand, kvImportCommand,
   catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand,
   servicesRegisterCommand, servicesDeregisterCommand,
-  keygenCommand, versionCommand, eventCommand, reloadCommand, keyringCommand, watchCommand,
+  keygenCommand, versionCommand, eventCommand, maintCommand, reloadCommand, keyringCommand, watchCommand,
   raftListPeersCommand, raftRemovePeerCommand, snapshotSaveCommand, snapshotRestoreCommand,
   templateCommand, runCommand,
 ];

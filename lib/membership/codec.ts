@@ -145,8 +145,12 @@ function fromTuple(t: unknown): SwimMessage {
   }
 }
 
-/** Unpacks untrusted bytes; anything msgpackr rejects becomes MalformedPacketError. */
-function unpackEnvelope(bytes: Uint8Array, limit: number, what: string): unknown[] {
+/**
+ * Unpacks untrusted bytes into a versioned envelope `[version, …]`; anything
+ * msgpackr rejects becomes MalformedPacketError, another version ProtocolError.
+ * @internal Shared with the stream codec.
+ */
+export function unpackEnvelope(bytes: Uint8Array, limit: number, what: string): unknown[] {
   if (!(bytes instanceof Uint8Array)) throw new MalformedPacketError(`${what} is not a byte array`);
   if (bytes.length === 0) throw new MalformedPacketError(`${what} is empty`);
   if (bytes.length > limit) throw new MalformedPacketError(`${what} is ${bytes.length} bytes; the limit is ${limit}`);
@@ -240,7 +244,15 @@ function memberFromTuple(t: unknown): PushPullMember {
  * @throws ProtocolError when its contents break the protocol or a limit.
  */
 export function decodePushPull(bytes: Uint8Array): PushPullState {
-  const env = unpackEnvelope(bytes, PUSH_PULL_BYTES_MAX, "push-pull frame");
+  return pushPullFromEnvelope(unpackEnvelope(bytes, PUSH_PULL_BYTES_MAX, "push-pull frame"));
+}
+
+/**
+ * The push-pull state in an unpacked envelope.
+ * @throws MalformedPacketError or ProtocolError as {@link decodePushPull}.
+ * @internal Shared with the stream codec, which tells push-pull from other stream requests.
+ */
+export function pushPullFromEnvelope(env: unknown[]): PushPullState {
   if (env.length !== 4 || !Array.isArray(env[3])) {
     throw new MalformedPacketError("push-pull envelope is not [version, join, userLtime, members]");
   }

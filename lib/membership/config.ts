@@ -107,6 +107,16 @@ export interface MembershipConfig {
    * @defaultValue true
    */
   lifeguard: boolean;
+  /**
+   * When a direct UDP probe gets no ack within the probe timeout, also ping the
+   * target over TCP (its gossip port), alongside the indirect probes, as
+   * memberlist does unless `DisableTcpPings`. An ack over TCP before the probe
+   * period ends counts like an indirect ack, so a member behind a firewall that
+   * drops UDP (or suffering one-way UDP loss) is not suspected while TCP reaches it.
+   * Costs one short TCP connection per failed direct probe.
+   * @defaultValue true (LAN, WAN, LOCAL)
+   */
+  tcpFallbackPing: boolean;
 }
 
 /** Names of the built-in profiles. */
@@ -132,6 +142,7 @@ export const LAN_PROFILE: Readonly<MembershipConfig> = Object.freeze({
   failedReapMs: DAY_MS,
   leftReapMs: DAY_MS,
   lifeguard: true,
+  tcpFallbackPing: true,
 });
 
 /** memberlist's DefaultWANConfig: higher latency and loss between data centres. */
@@ -168,8 +179,13 @@ export const PROFILES: Readonly<Record<MembershipProfile, Readonly<MembershipCon
 /** What `resolveMembershipConfig` accepts: a profile name plus any overrides. */
 export type MembershipConfigOptions = Partial<MembershipConfig> & { profile?: MembershipProfile };
 
+/** The on/off options; every other option is an integer with bounds. */
+type BooleanOption = "lifeguard" | "tcpFallbackPing";
+
+const BOOLEAN_OPTIONS: readonly BooleanOption[] = ["lifeguard", "tcpFallbackPing"];
+
 /** Inclusive bounds of each integer option; outside them the option is refused. */
-const BOUNDS: Readonly<Record<Exclude<keyof MembershipConfig, "lifeguard">, readonly [number, number]>> = {
+const BOUNDS: Readonly<Record<Exclude<keyof MembershipConfig, BooleanOption>, readonly [number, number]>> = {
   probeIntervalMs: [1, 3_600_000],
   probeTimeoutMs: [1, 3_600_000],
   indirectChecks: [0, 16],
@@ -205,11 +221,11 @@ export function resolveMembershipConfig(options: MembershipConfigOptions = {}): 
     }
     merged[key] = value;
   }
-  if (options.lifeguard !== undefined) {
-    if (typeof options.lifeguard !== "boolean") {
-      throw new InvalidConfigError("lifeguard", `must be a boolean, got ${typeof options.lifeguard}`);
-    }
-    merged.lifeguard = options.lifeguard;
+  for (const key of BOOLEAN_OPTIONS) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== "boolean") throw new InvalidConfigError(key, `must be a boolean, got ${typeof value}`);
+    merged[key] = value;
   }
   if (merged.probeTimeoutMs > merged.probeIntervalMs) {
     throw new InvalidConfigError(

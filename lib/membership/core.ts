@@ -9,8 +9,10 @@
  * // whenever a packet arrives:   core.receivePacketBytes(from, bytes)
  * // whenever a stream arrives:   reply = core.receiveStream(from, decodePushPull(bytes))
  * // whenever a stream reply:     core.receiveStreamReply(from, decodePushPull(bytes))
+ * // whenever a TCP ping arrives:  if (core.receiveTcpPing(from, ping)) answer with an ack
+ * // when a TCP ping it asked for ends: core.receiveTcpPingResult(seq, acked)
  * // at core.nextDeadlineMs():    core.tick()
- * // after each of the above:     const { packets, streams, events } = core.drain(); send, emit
+ * // after each of the above:     const { packets, streams, tcpPings, events } = core.drain(); send, emit
  * ```
  *
  * @module
@@ -26,6 +28,7 @@ import {
   OUTBOX_EVENTS_MAX,
   OUTBOX_PACKETS_MAX,
   OUTBOX_STREAMS_MAX,
+  OUTBOX_TCP_PINGS_MAX,
   PACKET_MESSAGES_MAX,
   PACKET_OVERHEAD_BYTES,
   PUSH_PULL_MEMBERS_MAX,
@@ -41,6 +44,8 @@ import type {
   MemberMeta,
   OutboundPacket,
   OutboundStream,
+  OutboundTcpPing,
+  PingMessage,
   PushPullState,
   SuspectMessage,
   SwimMessage,
@@ -99,13 +104,17 @@ export interface SwimStats {
   probes: number;
   /** Probes that ended without any ack. */
   probesFailed: number;
+  /** TCP fallback pings asked of the driver (one per direct probe that got no UDP ack in time). */
+  tcpPings: number;
+  /** Probes saved by a TCP ack after UDP failed: UDP to that member may be blocked or lossy. */
+  tcpPingAcks: number;
   /** Suspicions of ourselves that we refuted. */
   refutations: number;
   /** Members this core declared failed on its own suspicion timer. */
   declaredFailed: number;
   /** Ping-reqs refused because INDIRECT_PROBES_MAX were in flight. */
   indirectRefused: number;
-  /** Packets, streams and events dropped because the outbox was full (drain not called). */
+  /** Packets, streams, TCP pings and events dropped because the outbox was full (drain not called). */
   outboxDropped: number;
 }
 
@@ -117,6 +126,8 @@ interface Probe {
   indirectSent: boolean;
   expectedNacks: number;
   nacks: number;
+  /** Whether a TCP fallback ping was asked for this round; only then does a TCP result count. */
+  tcpPinged: boolean;
 }
 
 interface Forward {
@@ -143,6 +154,8 @@ export class SwimCore {
     conflicts: 0,
     probes: 0,
     probesFailed: 0,
+    tcpPings: 0,
+    tcpPingAcks: 0,
     refutations: 0,
     declaredFailed: 0,
     indirectRefused: 0,
@@ -169,6 +182,7 @@ export class SwimCore {
   private leaving = false;
   private packets: OutboundPacket[] = [];
   private streams: OutboundStream[] = [];
+  private tcpPings: OutboundTcpPing[] = [];
   private events: MemberEvent[] = [];
 
   /** @throws InvalidConfigError naming the bad field; nothing is built. */
@@ -341,6 +355,33 @@ export class SwimCore {
   }
 
   /**
+   * Answers a ping that arrived over the stream transport (another member's TCP
+   * fallback ping): true when it is addressed to us and the driver should ack
+   * it, false (counted as `wrongNode`) when it names another member.
+   */
+  receiveTcpPing(from: Address, ping: PingMessage): boolean {
+    if (ping.target === this.name) return true;
+    this.stats.wrongNode++;
+    this.log.debug({ from, target: ping.target }, "TCP ping for another member");
+    return false;
+  }
+
+  /**
+   * The outcome of a TCP fallback ping the core asked for (`drain().tcpPings`).
+   * An ack while its probe round is still open counts like an indirect ack:
+   * the target is not suspected. A failure, or an ack after the round ended,
+   * changes nothing (the round's own timeout decides).
+   */
+  receiveTcpPingResult(seq: number, acked: boolean): void {
+    const p = this.probe;
+    if (!acked || p?.seq !== seq || !p.tcpPinged) return;
+    this.stats.tcpPingAcks++;
+    // memberlist warns here too: the member is up, so its UDP path is what is broken.
+    this.log.warn({ member: p.target }, "reached the member over TCP but not UDP; the network may block or drop UDP");
+    this.probeSucceeded();
+  }
+
+  /**
    * Announces a graceful leave: marks self "left" and broadcasts it. Probing
    * stops; gossip continues so the news spreads. The driver keeps ticking until
    * {@link leaveSettled} (or its own timeout), then stops.
@@ -396,9 +437,10 @@ export class SwimCore {
 
   /** Hands over everything queued since the last call: packets to send, streams to open, events to emit. */
   drain(): SwimOutput {
-    const out = { packets: this.packets, streams: this.streams, events: this.events };
+    const out = { packets: this.packets, streams: this.streams, tcpPings: this.tcpPings, events: this.events };
     this.packets = [];
     this.streams = [];
+    this.tcpPings = [];
     this.events = [];
     return out;
   }
@@ -430,6 +472,7 @@ export class SwimCore {
       indirectSent: false,
       expectedNacks: 0,
       nacks: 0,
+      tcpPinged: false,
     };
     this.stats.probes++;
     const msgs: SwimMessage[] = [{ type: "ping", seq, target: target.name, source: this.name }];
@@ -455,6 +498,18 @@ export class SwimCore {
       ]);
     }
     p.expectedNacks = nack ? helpers.length : 0;
+    // In parallel with the indirect probes, as memberlist: catches a member whose UDP alone is blocked.
+    if (this.config.tcpFallbackPing) this.askTcpPing(p, target);
+  }
+
+  private askTcpPing(p: Probe, target: MemberState): void {
+    if (this.tcpPings.length >= OUTBOX_TCP_PINGS_MAX) {
+      this.stats.outboxDropped++;
+      return;
+    }
+    p.tcpPinged = true;
+    this.stats.tcpPings++;
+    this.tcpPings.push({ to: { address: target.address, port: target.port }, seq: p.seq, target: target.name, deadlineMs: p.endMs });
   }
 
   private probeSucceeded(): void {

@@ -81,6 +81,12 @@ export const OUTBOX_PACKETS_MAX = 16_384;
 /** Most outgoing push-pull streams held between two `drain()` calls. */
 export const OUTBOX_STREAMS_MAX = 256;
 
+/**
+ * Most TCP fallback pings held between two `drain()` calls. The core asks for
+ * at most one per probe round, so this only matters when drain is not called.
+ */
+export const OUTBOX_TCP_PINGS_MAX = 64;
+
 /** Most events held between two `drain()` calls; beyond it events are dropped and counted. */
 export const OUTBOX_EVENTS_MAX = 65_536;
 
@@ -92,6 +98,15 @@ export const INDIRECT_PROBES_MAX = 1024;
 
 /** Largest sequence number before it wraps; acks are matched on it (uint32 as in memberlist). */
 export const SEQ_MAX = 0xffff_ffff;
+
+/**
+ * Longest error message a member sends back for a keyring request, in UTF-16
+ * code units; longer ones are cut. Bounds what one reply can make us keep.
+ */
+export const KEYRING_MESSAGE_LENGTH_MAX = 512;
+
+/** Longest error code in a keyring reply (the codes are short identifiers such as `INVALID_ARGUMENT`). */
+export const KEYRING_CODE_LENGTH_MAX = 32;
 
 /** Most seeds accepted by one `join()` call. */
 export const JOIN_SEEDS_MAX = 64;

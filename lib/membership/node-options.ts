@@ -85,6 +85,17 @@ export interface GossipNodeOptions extends MembershipConfigOptions {
    * encrypted or not. Up to 255 UTF-8 bytes. @defaultValue ""
    */
   label?: string;
+  /**
+   * Where to keep the keyring (a JSON array of base64 keys, primary first,
+   * owner-only), so keys installed at run time survive a restart, as Consul's
+   * `data-dir/serf/local.keyring`. When the file exists its keys are used and
+   * `encrypt` is ignored (encryption is on even without `encrypt`); when it does
+   * not, it is created from `encrypt`. Cluster-wide keyring operations
+   * (`installKey`, `useKey`, `removeKey`) save it; changes made directly on
+   * {@link GossipNode.keyring} do not.
+   * @defaultValue none (the keyring lives in memory only)
+   */
+  keyringFile?: string;
   /** Timeout of one push-pull exchange over TCP. @defaultValue 10000 */
   pushPullTimeoutMs?: number;
   /** Longest wait in `leave()` for the leave to spread. @defaultValue 5000 */
@@ -110,6 +121,7 @@ export interface ResolvedGossipNodeOptions {
   retryJoinIntervalMsMax: number;
   retryJoinMax: number;
   crypto: PacketCrypto;
+  keyringFile: string | undefined;
   pushPullTimeoutMs: number;
   leaveTimeoutMs: number;
   logger: Logger;
@@ -235,6 +247,9 @@ export function resolveGossipNodeOptions(o: GossipNodeOptions): ResolvedGossipNo
   } catch {
     throw new InvalidConfigError("packetBytesMax", `leaves ${coreBudget} bytes for messages after ${crypto.overheadBytes} bytes of label and encryption; raise it`);
   }
+  if (o.keyringFile !== undefined && (typeof o.keyringFile !== "string" || o.keyringFile.length === 0)) {
+    throw new InvalidConfigError("keyringFile", "must be a non-empty file path");
+  }
   if (o.timers !== undefined && typeof o.timers?.after !== "function") throw new InvalidConfigError("timers", "must implement Timers");
   if (o.rng !== undefined && typeof o.rng?.int !== "function") throw new InvalidConfigError("rng", "must implement Rng");
   const logger = o.logger ?? silentLogger;
@@ -249,6 +264,7 @@ export function resolveGossipNodeOptions(o: GossipNodeOptions): ResolvedGossipNo
     retryJoinIntervalMsMax,
     retryJoinMax,
     crypto,
+    keyringFile: o.keyringFile,
     pushPullTimeoutMs: duration(o.pushPullTimeoutMs, "pushPullTimeoutMs", PUSH_PULL_TIMEOUT_MS_DEFAULT),
     leaveTimeoutMs: duration(o.leaveTimeoutMs, "leaveTimeoutMs", LEAVE_TIMEOUT_MS_DEFAULT, 0),
     logger,

@@ -54,6 +54,18 @@ export interface PushPullStats {
   refused: number;
 }
 
+/** TCP fallback ping counters. */
+export interface TcpPingStats {
+  /** Pings this node sent after a UDP probe went unanswered. */
+  sent: number;
+  /** Of those, acked over TCP. */
+  acked: number;
+  /** Of those, failed: no connection, timeout, refusal, or a bad answer. */
+  failed: number;
+  /** TCP pings from other members that we acked. */
+  served: number;
+}
+
 /** Everything {@link GossipNode.stats} reports. */
 export interface GossipNodeStats {
   /** Members by status, this node included. */
@@ -72,6 +84,8 @@ export interface GossipNodeStats {
   crypto: PacketCryptoStats;
   /** Push-pull exchanges. */
   pushPull: PushPullStats;
+  /** TCP fallback pings. */
+  tcpPing: TcpPingStats;
 }
 
 /** One seed a join could not use, and why. */

@@ -13,18 +13,19 @@
  * await node.close();          // release sockets and timers
  * ```
  *
+ * The TCP listener also answers the TCP fallback ping (when a UDP probe
+ * goes unanswered the core asks for one; it travels over a fresh connection,
+ * sealed like push-pull) and cluster-wide keyring requests
+ * ({@link GossipNode.installKey} and friends).
+ *
  * Nothing here throws into the host from a socket or timer callback; bad
  * packets are counted ({@link GossipNode.stats}) and dropped.
- *
- * Divergence from memberlist: there is no TCP fallback ping when UDP probes
- * fail, because the core has no hook to ask for one; a member whose UDP path
- * is blocked but TCP works is therefore declared failed.
  *
  * @module
  */
 import { EventEmitter } from "eventemitter3";
 import pRetry from "p-retry";
-import { ClosedError, InvalidArgumentError, MalformedPacketError } from "../util/errors.js";
+import { ClosedError, InvalidArgumentError, MalformedPacketError, ProtocolError } from "../util/errors.js";
 import { childLogger, type Logger } from "../util/logger.js";
 import type { TimerHandle, Timers } from "../util/timers.js";
 import type { Keyring } from "../transport/keyring.js";
@@ -32,21 +33,44 @@ import type { PacketCrypto } from "../transport/packet-crypto.js";
 import type { TcpTransport } from "../transport/tcp.js";
 import type { UdpEndpoint, UdpPeer } from "../transport/udp.js";
 import { defaultAdvertiseHost } from "../transport/advertise.js";
+import { requestOnce } from "../transport/stream-request.js";
+import { writeKeyringFile } from "../transport/keyring-file.js";
 import { SwimCore } from "./core.js";
 import { decodePushPull, encodePacket, encodePushPull } from "./codec.js";
+import {
+  decodeKeyringReply,
+  decodeStreamRequest,
+  decodeTcpAck,
+  encodeKeyringReply,
+  encodeKeyringRequest,
+  encodeTcpAck,
+  encodeTcpPing,
+  type KeyringOp,
+  type KeyringReply,
+} from "./stream-codec.js";
+import {
+  EncryptionNotEnabledError,
+  KEYRING_REQUEST_TIMEOUT_MS,
+  applyKeyringOp,
+  fanOutKeyringOp,
+  precheckKeyringOp,
+  type KeyringStatus,
+  type KeyringTarget,
+} from "./cluster-keyring.js";
+import { isLive } from "./member-table.js";
 import { JOIN_SEEDS_MAX, OUTBOX_EVENTS_MAX } from "./limits.js";
 import {
   DEFAULT_GOSSIP_PORT,
   formatHostPort,
   parseHostPort,
-  resolveGossipNodeOptions,
   type GossipNodeOptions,
   type HostPort,
   type ResolvedGossipNodeOptions,
 } from "./node-options.js";
+import { resolveWithKeyringFile } from "./node-keyring.js";
 import { bindSockets } from "./node-sockets.js";
-import { JoinError, type GossipNodeEvents, type GossipNodeStats, type PushPullStats } from "./node-types.js";
-import type { Address, Member, MemberEvent, MemberMeta, PushPullState, SwimMessage } from "./types.js";
+import { JoinError, type GossipNodeEvents, type GossipNodeStats, type PushPullStats, type TcpPingStats } from "./node-types.js";
+import type { Address, Member, MemberEvent, MemberMeta, OutboundTcpPing, PushPullState, SwimMessage } from "./types.js";
 
 /**
  * Longest single timer wait. The core's deadlines are normally within a probe
@@ -75,6 +99,13 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   private readonly timers: Timers;
   private readonly log: Logger;
   private readonly pp: PushPullStats = { sent: 0, succeeded: 0, failed: 0, served: 0, refused: 0 };
+  private readonly tp: TcpPingStats = { sent: 0, acked: 0, failed: 0, served: 0 };
+  /** Test hook: inbound UDP packets it refuses are dropped unseen. */
+  private packetFilter: ((from: Address) => boolean) | undefined;
+  /** Local keyring changes run one at a time, so saves to the keyring file land in order. */
+  private keyringQueue: Promise<unknown> = Promise.resolve();
+  /** Aborted by close(): TCP pings and keyring requests in flight drop their connections. */
+  private readonly closeAbort = new AbortController();
   private timer: TimerHandle | undefined;
   private timerAtMs = Number.POSITIVE_INFINITY;
   private closed = false;
@@ -121,7 +152,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
    * @throws InvalidConfigError naming the field; JoinError when no seed answered. Nothing stays open.
    */
   static async start(options: GossipNodeOptions): Promise<GossipNode> {
-    const o = resolveGossipNodeOptions(options);
+    const o = await resolveWithKeyringFile(options);
     let node: GossipNode | undefined;
     const advertiseHost = o.advertise.address ?? defaultAdvertiseHost(o.bind.address);
     const { udp, tcp } = await bindSockets({
@@ -131,7 +162,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       advertisePort: o.advertise.port,
       logger: o.logger,
       onPacket: (from, bytes) => (node ? node.onPacket(from, bytes) : true),
-      onRequest: (from, body) => (node ? node.onPushPull(from, body) : Promise.reject(new ClosedError("gossip node (starting)"))),
+      onRequest: (from, body) => (node ? node.onStream(from, body) : Promise.reject(new ClosedError("gossip node (starting)"))),
     });
     try {
       node = new GossipNode(o, udp, tcp, { address: advertiseHost, port: o.advertise.port ?? udp.port });
@@ -163,7 +194,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     return this.core.member(name);
   }
 
-  /** The keyring when encryption is on: install, use and remove keys at run time (this node only). */
+  /**
+   * The keyring when encryption is on: install, use and remove keys at run
+   * time on this node only (not saved to `keyringFile`). For the whole
+   * cluster use {@link installKey}, {@link useKey} and {@link removeKey}.
+   */
   get keyring(): Keyring | undefined {
     return this.crypto.keyring;
   }
@@ -171,6 +206,55 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   /** The cluster label ("" for none). */
   get label(): string {
     return this.crypto.label;
+  }
+
+  /**
+   * Asks every live member (this one included) for the keys it holds, as
+   * `consul keyring -list`. Members that fail or do not answer within
+   * KEYRING_REQUEST_TIMEOUT_MS are counted in `numErr` with a message.
+   * @throws EncryptionNotEnabledError without encryption; ClosedError after close().
+   */
+  listKeys(): Promise<KeyringStatus> {
+    return this.clusterKeyring("list", undefined);
+  }
+
+  /**
+   * Installs `key` (for decryption only) on every live member and saves it to
+   * each one's keyring file: rotation step 1 of 3.
+   * @throws InvalidArgumentError (`key`) for a malformed key, before anyone is asked;
+   *   EncryptionNotEnabledError; ClosedError.
+   */
+  installKey(key: string): Promise<KeyringStatus> {
+    return this.clusterKeyring("install", key);
+  }
+
+  /**
+   * Makes an installed `key` the primary (encrypting) key on every live
+   * member: step 2 of 3, once every member holds it.
+   * @throws InvalidArgumentError (`key`) for a malformed key or one this member lacks;
+   *   EncryptionNotEnabledError; ClosedError.
+   */
+  useKey(key: string): Promise<KeyringStatus> {
+    return this.clusterKeyring("use", key);
+  }
+
+  /**
+   * Removes `key` from every live member: step 3 of 3. A member whose primary
+   * it is refuses (and reports so); this member refuses before asking anyone.
+   * @throws InvalidArgumentError (`key`) for a malformed key or this member's primary;
+   *   EncryptionNotEnabledError; ClosedError.
+   */
+  removeKey(key: string): Promise<KeyringStatus> {
+    return this.clusterKeyring("remove", key);
+  }
+
+  /**
+   * Test hook: drops every inbound UDP packet for which `filter` returns
+   * false, as a firewall would (undefined lets everything in again).
+   * @internal
+   */
+  setPacketFilter(filter: ((from: Address) => boolean) | undefined): void {
+    this.packetFilter = filter;
   }
 
   /**
@@ -246,6 +330,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       tcp: { ...this.tcp.stats },
       crypto: { ...this.crypto.stats },
       pushPull: { ...this.pp },
+      tcpPing: { ...this.tp },
     };
   }
 
@@ -257,6 +342,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closed = true;
+    this.closeAbort.abort();
     this.timer?.cancel();
     this.timer = undefined;
     this.retryAbort?.abort();
@@ -272,6 +358,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     if (this.closed) return [];
     const out = this.core.drain();
     for (const p of out.packets) this.sendPacket(p.to, p.msgs);
+    for (const p of out.tcpPings) void this.tcpPing(p);
     const streams = out.streams.map((s) => this.pushPull(s.to, s.state));
     for (const e of out.events) this.dispatch(e);
     if (this.leaveWaiter && this.core.leaveSettled()) this.finishLeave(undefined);
@@ -305,7 +392,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   }
 
   private onPacket(from: UdpPeer, bytes: Buffer): boolean {
-    if (this.closed) return true;
+    if (this.closed || (this.packetFilter && !this.packetFilter(from))) return true;
     let plain: Uint8Array;
     try {
       plain = this.crypto.open(bytes);
@@ -340,21 +427,90 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     }
   }
 
-  /** Answers a push-pull another member started. A rejection goes back to it as a RemoteError. */
-  private async onPushPull(from: string, body: unknown): Promise<Uint8Array> {
+  /**
+   * Answers a request on the stream listener: a push-pull, a TCP ping or a
+   * keyring request. A rejection goes back to the sender as a RemoteError;
+   * one that could not be opened or decoded counts as a refused push-pull.
+   */
+  private async onStream(from: string, body: unknown): Promise<Uint8Array> {
     if (this.closed) throw new ClosedError("gossip node");
+    let request;
     try {
-      if (!(body instanceof Uint8Array)) throw new MalformedPacketError("push-pull request is not bytes");
-      const state = decodePushPull(this.crypto.open(body));
-      const reply = this.core.receiveStream(peerAddress(from), state);
-      this.pump();
-      this.pp.served++;
-      return this.crypto.seal(encodePushPull(reply));
+      if (!(body instanceof Uint8Array)) throw new MalformedPacketError("stream request is not bytes");
+      request = decodeStreamRequest(this.crypto.open(body));
     } catch (err) {
       this.pp.refused++;
-      this.log.debug({ err, peer: from }, "refused a push-pull");
+      this.log.debug({ err, peer: from }, "refused a stream request");
       throw err;
     }
+    switch (request.type) {
+      case "push-pull": {
+        const reply = this.core.receiveStream(peerAddress(from), request.state);
+        this.pump();
+        this.pp.served++;
+        return this.crypto.seal(encodePushPull(reply));
+      }
+      case "ping":
+        if (!this.core.receiveTcpPing(peerAddress(from), request.ping)) throw new ProtocolError(`this is not ${request.ping.target}`);
+        this.tp.served++;
+        return this.crypto.seal(encodeTcpAck(request.ping.seq));
+      case "keyring":
+        if (request.target !== this.name) throw new ProtocolError(`this is not ${request.target}`);
+        return this.crypto.seal(encodeKeyringReply(await this.applyKeyring(request.op, request.key)));
+    }
+  }
+
+  /** Sends the TCP fallback ping the core asked for and tells it the outcome; never rejects. */
+  private async tcpPing(p: OutboundTcpPing): Promise<void> {
+    this.tp.sent++;
+    const timeoutMs = Math.max(1, Math.ceil(p.deadlineMs - this.timers.nowMs()));
+    let acked = false;
+    try {
+      const request = this.crypto.seal(encodeTcpPing({ type: "ping", seq: p.seq, target: p.target, source: this.name }));
+      const reply = await requestOnce(p.to.address, p.to.port, request, {
+        from: formatHostPort(this.address), timeoutMs, signal: this.closeAbort.signal,
+      });
+      if (!(reply instanceof Uint8Array)) throw new MalformedPacketError("TCP ping answer is not bytes");
+      acked = decodeTcpAck(this.crypto.open(reply)) === p.seq;
+    } catch (err) {
+      this.log.debug({ err, member: p.target }, "TCP ping failed");
+    }
+    if (acked) this.tp.acked++;
+    else this.tp.failed++;
+    if (this.closed) return;
+    this.guard("tcp ping", () => {
+      this.core.receiveTcpPingResult(p.seq, acked);
+      this.pump();
+    });
+  }
+
+  private async clusterKeyring(op: KeyringOp, key: string | undefined): Promise<KeyringStatus> {
+    this.assertOpen();
+    const ring = this.crypto.keyring;
+    if (!ring) throw new EncryptionNotEnabledError();
+    precheckKeyringOp(ring, op, key);
+    const targets = this.core.members().filter((m) => m.name !== this.name && isLive(m.status));
+    const status = await fanOutKeyringOp(this.name, targets, (t) => this.askKeyring(t, op, key), () => this.applyKeyring(op, key));
+    this.log.info({ op, members: status.numNodes, errors: status.numErr }, "cluster keyring operation");
+    return status;
+  }
+
+  private async askKeyring(target: KeyringTarget, op: KeyringOp, key: string | undefined): Promise<KeyringReply> {
+    const request = this.crypto.seal(encodeKeyringRequest(target.name, op, key));
+    const reply = await requestOnce(target.address, target.port, request, {
+      from: formatHostPort(this.address), timeoutMs: KEYRING_REQUEST_TIMEOUT_MS, holdProcess: true, signal: this.closeAbort.signal,
+    });
+    if (!(reply instanceof Uint8Array)) throw new MalformedPacketError("keyring answer is not bytes");
+    return decodeKeyringReply(this.crypto.open(reply));
+  }
+
+  /** Applies a keyring request to this node's keyring (one at a time), saving it when `keyringFile` is set. */
+  private applyKeyring(op: KeyringOp, key: string | undefined): Promise<KeyringReply> {
+    const file = this.o.keyringFile;
+    const save = file === undefined ? undefined : (keys: readonly string[]) => writeKeyringFile(file, keys);
+    const run = this.keyringQueue.then(() => applyKeyringOp(this.crypto.keyring, op, key, save));
+    this.keyringQueue = run.catch(() => undefined);
+    return run;
   }
 
   private async joinSeeds(seeds: Address[]): Promise<number> {

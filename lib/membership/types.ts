@@ -155,9 +155,27 @@ export interface OutboundStream {
   state: PushPullState;
 }
 
+/**
+ * A ping the driver should send over the stream transport (memberlist's TCP
+ * fallback ping), asked for when a direct UDP probe went unanswered. The driver
+ * reports the outcome with `receiveTcpPingResult(seq, acked)`; an answer after
+ * `deadlineMs` no longer matters (the probe round is over).
+ */
+export interface OutboundTcpPing {
+  /** The target's gossip address (its TCP listener shares the UDP port). */
+  to: Address;
+  /** The probe's sequence number, echoed in the result. */
+  seq: number;
+  /** Name the target must have; another member at that address refuses. */
+  target: string;
+  /** When the probe round ends, on the core's clock (ms); the driver's timeout. */
+  deadlineMs: number;
+}
+
 /** Everything the core wants done since the last {@link SwimCore.drain}. */
 export interface SwimOutput {
   packets: OutboundPacket[];
   streams: OutboundStream[];
+  tcpPings: OutboundTcpPing[];
   events: MemberEvent[];
 }

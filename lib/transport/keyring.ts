@@ -25,6 +25,9 @@ export const GENERATED_KEY_BYTES = 32;
  */
 export const KEYRING_KEYS_MAX = 16;
 
+/** Why removing the primary key is refused; shared by the cluster-wide operation's own check. */
+export const PRIMARY_REMOVAL_REFUSED = "is the primary key; removing the primary key is not allowed (use another key first)";
+
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Makes a new random key: base64 of {@link GENERATED_KEY_BYTES} cryptographically random bytes. */
@@ -57,6 +60,19 @@ function parseKey(key: unknown, field: string): Entry {
   return { text: key as string, bytes: Buffer.from(key as string, "base64") };
 }
 
+/** Validates a key list (1 to KEYRING_KEYS_MAX keys, duplicates collapsed, order kept). */
+function parseKeys(keys: readonly string[]): Entry[] {
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > KEYRING_KEYS_MAX) {
+    throw new InvalidArgumentError("keys", `must list 1 to ${KEYRING_KEYS_MAX} keys`);
+  }
+  const entries: Entry[] = [];
+  keys.forEach((k, i) => {
+    const e = parseKey(k, `keys[${i}]`);
+    if (!entries.some((x) => x.text === e.text)) entries.push(e);
+  });
+  return entries;
+}
+
 /**
  * A set of AES keys with one primary. Changes take effect on the next packet;
  * nothing is half-applied (a refused call leaves the ring as it was).
@@ -72,15 +88,16 @@ export class Keyring {
    * @throws InvalidArgumentError naming `keys[i]` for a bad key, or `keys` for a bad count.
    */
   constructor(keys: readonly string[]) {
-    if (!Array.isArray(keys) || keys.length === 0 || keys.length > KEYRING_KEYS_MAX) {
-      throw new InvalidArgumentError("keys", `must list 1 to ${KEYRING_KEYS_MAX} keys`);
-    }
-    const entries: Entry[] = [];
-    keys.forEach((k, i) => {
-      const e = parseKey(k, `keys[${i}]`);
-      if (!entries.some((x) => x.text === e.text)) entries.push(e);
-    });
-    this.set(entries);
+    this.set(parseKeys(keys));
+  }
+
+  /**
+   * Replaces every key at once, the first becoming primary: loading a saved
+   * keyring, or undoing a change that could not be saved.
+   * @throws InvalidArgumentError as the constructor; the ring is then unchanged.
+   */
+  reset(keys: readonly string[]): void {
+    this.set(parseKeys(keys));
   }
 
   /** The key that encrypts outgoing packets. */
@@ -126,7 +143,7 @@ export class Keyring {
     const e = parseKey(key, "key");
     const i = this.entries.findIndex((x) => x.text === e.text);
     if (i < 0) throw new InvalidArgumentError("key", "is not installed");
-    if (i === 0) throw new InvalidArgumentError("key", "is the primary key; use another key first");
+    if (i === 0) throw new InvalidArgumentError("key", PRIMARY_REMOVAL_REFUSED);
     this.set(this.entries.filter((_, j) => j !== i));
   }
 

@@ -2,23 +2,29 @@ import t from "tap";
 import { Agent } from "../../lib/index.js";
 import { freePorts, waitFor } from "./helpers.js";
 
-async function datacenter(t: Tap.Test, dc: string, joinWan: string[] = []): Promise<{ servers: Agent[]; rpc: string[] }> {
+/** A server's WAN gossip address, from its own entry in the WAN pool (`NODE.DC`). */
+function wanAddress(agent: Agent): string {
+  const self = agent.members({ wan: true }).find((m) => m.name === `${agent.node}.${agent.datacenter}`)!;
+  return `${self.address}:${self.port}`;
+}
+
+async function datacenter(t: Tap.Test, dc: string, joinWan: string[] = []): Promise<{ servers: Agent[]; rpc: string[]; wan: string[] }> {
   const ports = await freePorts(3);
   const rpc = ports.map((p) => `127.0.0.1:${p}`);
   const servers = await Promise.all(rpc.map((addr, i) => Agent.start({
     mode: "raft", server: true, datacenter: dc, node: `${dc}-s${i}`, rpc: addr, join: rpc.filter((a) => a !== addr),
-    bootstrapExpect: 3, http: "127.0.0.1:0", joinWan,
+    bootstrapExpect: 3, http: "127.0.0.1:0", bindWan: "127.0.0.1:0", joinWan,
   })));
   t.teardown(() => Promise.all(servers.map((s) => s.close())));
   await waitFor(() => servers.every((s) => s.raft.leader() !== undefined), 10_000, `a leader in ${dc}`);
-  return { servers, rpc };
+  return { servers, rpc, wan: servers.map(wanAddress) };
 }
 
 t.test("multi-dc: a service only in dc2 is found from dc1 over the SDK and HTTP; failover moves to dc2 and back", async (t) => {
   const keepAlive = setInterval(() => {}, 1000);
   t.teardown(() => clearInterval(keepAlive));
   const dc2 = await datacenter(t, "dc2");
-  const dc1 = await datacenter(t, "dc1", [dc2.rpc[0]!]);
+  const dc1 = await datacenter(t, "dc1", [dc2.wan[0]!]);
   const client = await Agent.start({ mode: "raft", server: false, datacenter: "dc1", node: "app", join: dc1.rpc });
   t.teardown(() => client.close());
   const base1 = `http://127.0.0.1:${dc1.servers[0]!.httpAddress!.port}`;
@@ -65,7 +71,7 @@ t.test("multi-dc: a WAN partition gives the typed error, not a hang, and heals b
   const keepAlive = setInterval(() => {}, 1000);
   t.teardown(() => clearInterval(keepAlive));
   const dc2 = await datacenter(t, "dc2");
-  const dc1 = await datacenter(t, "dc1", [dc2.rpc[0]!]);
+  const dc1 = await datacenter(t, "dc1", [dc2.wan[0]!]);
   const base1 = `http://127.0.0.1:${dc1.servers[0]!.httpAddress!.port}`;
   await waitFor(async () => (await fetch(`${base1}/v1/catalog/services?dc=dc2`)).status === 200, 10_000, "a path to dc2");
   const cut = (on: boolean): void => {

@@ -121,7 +121,10 @@ t.test("raft: 3 server processes, concurrent KV clients, leader SIGKILLed and re
   other.proc!.stdin!.write("partition\n");
   await new Promise((r) => setTimeout(r, 1200));
   other.proc!.stdin!.write("heal\n");
+  // Run for runMs at least, and on until enough operations completed to say something
+  // (a loaded machine completes fewer in the same time); bounded either way.
   await new Promise((r) => setTimeout(r, Math.max(0, runMs - (performance.now() - started))));
+  await waitFor(() => history.filter((o) => o.output).length > 50, 30_000, "more than 50 completed operations");
   stop = true;
   await Promise.all(clients);
 

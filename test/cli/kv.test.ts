@@ -195,7 +195,7 @@ t.test("watch with a handler: the JSON goes to the handler's stdin with CONSUL_I
   t.match(failing.stderr, /handler exited with code 3/);
 });
 
-t.test("watch: bad flag combinations are usage errors; -type=event is not supported yet", async (t) => {
+t.test("watch: bad flag combinations are usage errors", async (t) => {
   const { addr } = await startAgent(t);
   const cases: [string[], RegExp][] = [
     [[], /-type is required/], [["-type=bogus"], /unknown -type "bogus"/], [["-type=key"], /-type=key needs -key/],
@@ -207,8 +207,7 @@ t.test("watch: bad flag combinations are usage errors; -type=event is not suppor
     t.equal(r.code, 2, argv.join(" "));
     t.match(r.stderr, message);
   }
-  const event = await runIn(["watch", addr, "-type=event", "-name=deploy"]);
-  t.same([event.code, event.stderr], [1, "disco watch: not supported yet (-type=event: the agent has no user events)\n"]);
+  t.equal((await runIn(["watch", addr, "-type=event", "-key=x"])).code, 2, "-type=event takes -name only");
   t.equal((await runIn(["watch", addr, "-once", "-type=keyprefix", "-prefix="])).code, 0, "an empty prefix watches every key");
 });
 

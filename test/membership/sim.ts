@@ -8,8 +8,9 @@ import { SeededRng, type Rng } from "../../lib/util/rng.js";
 import type { Clock } from "../../lib/util/clock.js";
 import { SwimCore, type SwimCoreOptions } from "../../lib/membership/core.js";
 import { decodePacket, decodePushPull, encodePacket, encodePushPull } from "../../lib/membership/codec.js";
+import { decodeStreamRequest, decodeTcpAck, encodeTcpAck, encodeTcpPing } from "../../lib/membership/stream-codec.js";
 import type { MembershipConfigOptions } from "../../lib/membership/config.js";
-import type { Address, MemberEvent, MemberStatus, PushPullState, SwimMessage } from "../../lib/membership/types.js";
+import type { Address, MemberEvent, MemberStatus, PingMessage, PushPullState, SwimMessage } from "../../lib/membership/types.js";
 
 /** Network and protocol settings of a simulation. */
 export interface SimOptions {
@@ -17,7 +18,7 @@ export interface SimOptions {
   /** One-way delay range per packet, ms. */
   delayMsMin?: number;
   delayMsMax?: number;
-  /** Probability a UDP packet is lost. Streams (TCP) are never lost, only partitioned. */
+  /** Probability a UDP packet is lost. Streams (TCP: push-pull, TCP pings) are never lost, only partitioned. */
   lossRate?: number;
   /** Protocol config given to every core. */
   config?: MembershipConfigOptions;
@@ -43,7 +44,9 @@ type SimEvent =
   | { kind: "packet"; at: number; seq: number; to: SimNode; from: Address; msgs: SwimMessage[] | Uint8Array }
   | { kind: "wake"; at: number; seq: number; node: SimNode }
   | { kind: "stream"; at: number; seq: number; to: SimNode; from: SimNode; state: PushPullState | Uint8Array }
-  | { kind: "reply"; at: number; seq: number; to: SimNode; from: SimNode; state: PushPullState | Uint8Array };
+  | { kind: "reply"; at: number; seq: number; to: SimNode; from: SimNode; state: PushPullState | Uint8Array }
+  | { kind: "tcp-ping"; at: number; seq: number; to: SimNode; from: SimNode; ping: PingMessage | Uint8Array }
+  | { kind: "tcp-ack"; at: number; seq: number; to: SimNode; from: SimNode; pingSeq: number | Uint8Array };
 
 /** A binary min-heap on (at, seq). */
 class Heap {
@@ -112,6 +115,10 @@ export class Sim {
   packetsSent = 0;
   packetsDelivered = 0;
   streamsSent = 0;
+  /** TCP fallback pings the cores asked for. */
+  tcpPingsSent = 0;
+  /** Members that drop every UDP packet sent to them (a firewall); streams still reach them. */
+  readonly udpBlocked = new Set<SimNode>();
   /** Called for every packet a live member sends (before loss), when set. */
   onPacket: ((from: SimNode, msgs: readonly SwimMessage[]) => void) | undefined;
   /** Called for every event any core emits. */
@@ -251,7 +258,7 @@ export class Sim {
       this.packetsSent++;
       this.onPacket?.(node, p.msgs);
       const to = this.byAddr.get(key(p.to));
-      if (!this.reachable(node, to) || this.net.float() < this.lossRate) continue;
+      if (!this.reachable(node, to) || this.udpBlocked.has(to) || this.net.float() < this.lossRate) continue;
       const msgs = this.wire ? encodePacket(p.msgs) : p.msgs;
       this.heap.push({ kind: "packet", at: this.now + this.delay(node, to), seq: this.seq++, to, from: node.addr, msgs });
     }
@@ -261,6 +268,14 @@ export class Sim {
       if (!this.reachable(node, to)) continue;
       const state = this.wire ? encodePushPull(s.state) : s.state;
       this.heap.push({ kind: "stream", at: this.now + this.delay(node, to), seq: this.seq++, to, from: node, state });
+    }
+    for (const p of out.tcpPings) {
+      this.tcpPingsSent++;
+      const to = this.byAddr.get(key(p.to));
+      if (!this.reachable(node, to)) continue;
+      const msg: PingMessage = { type: "ping", seq: p.seq, target: p.target, source: node.name };
+      const ping = this.wire ? encodeTcpPing(msg) : msg;
+      this.heap.push({ kind: "tcp-ping", at: this.now + this.delay(node, to), seq: this.seq++, to, from: node, ping });
     }
     const next = Math.max(node.core.nextDeadlineMs(), this.now);
     if (next < node.wakeAt) {
@@ -297,6 +312,20 @@ export class Sim {
         if (!this.reachable(e.from, e.to)) return;
         const state = e.state instanceof Uint8Array ? decodePushPull(e.state) : e.state;
         e.to.core.receiveStreamReply(e.from.addr, state);
+        this.pump(e.to);
+        return;
+      }
+      case "tcp-ping": {
+        if (!this.reachable(e.from, e.to)) return;
+        const request = e.ping instanceof Uint8Array ? decodeStreamRequest(e.ping) : { type: "ping" as const, ping: e.ping };
+        if (request.type !== "ping" || !e.to.core.receiveTcpPing(e.from.addr, request.ping)) return;
+        const pingSeq = this.wire ? encodeTcpAck(request.ping.seq) : request.ping.seq;
+        this.heap.push({ kind: "tcp-ack", at: this.now + this.delay(e.to, e.from), seq: this.seq++, to: e.from, from: e.to, pingSeq });
+        return;
+      }
+      case "tcp-ack": {
+        if (!this.reachable(e.from, e.to)) return;
+        e.to.core.receiveTcpPingResult(e.pingSeq instanceof Uint8Array ? decodeTcpAck(e.pingSeq) : e.pingSeq, true);
         this.pump(e.to);
         return;
       }

@@ -17,8 +17,9 @@ import {
   type QuestionNames,
 } from "./encode.js";
 import { ipBytes, toHex } from "./ip.js";
+import { TTL_SECONDS_MAX } from "./limits.js";
 import { parseLookup, type Lookup } from "./lookup.js";
-import type { DnsSource } from "./source.js";
+import { isDeferred, type DnsDeferred, type DnsInstances, type DnsSource } from "./source.js";
 import { CLASS_ANY, CLASS_IN, RCODE, TYPE } from "./wire.js";
 
 /** One answer record and the index of its companion in {@link AnswerPlan.extras} (-1 for none). */
@@ -42,6 +43,11 @@ export interface AnswerPlan {
   balanced: boolean;
   /** Instances left out because their names or addresses cannot be put in DNS. */
   skipped: number;
+  /**
+   * Set when the answer depends on more than the local catalog (which other
+   * datacenters exist), so it must not be reused until the index moves.
+   */
+  volatile?: boolean;
 }
 
 /** What the planner needs besides the question. */
@@ -76,13 +82,50 @@ const SRV_WEIGHT = 1;
 /** Node meta keys with this prefix are served as the bare value (Consul's RFC 1035 escape hatch). */
 const RFC1035_META_PREFIX = "rfc1035-";
 
+/**
+ * An answer that waits on {@link DnsDeferred.load}: the server loads (or finds
+ * cached) the data, then {@link finish} plans the answer from it.
+ */
+export interface DeferredAnswer {
+  deferred: DnsDeferred;
+  /** The answer from the loaded data; undefined data means the name does not exist (NXDOMAIN). */
+  finish(data: DnsInstances | undefined): AnswerPlan;
+}
+
+/** Whether {@link planAnswer} deferred the answer. */
+export function isDeferredAnswer(x: AnswerPlan | DeferredAnswer): x is DeferredAnswer {
+  return (x as DeferredAnswer).deferred !== undefined;
+}
+
+/** A source's TTL as one we put in a record: whole seconds within [0, TTL_SECONDS_MAX], else `fallback`. */
+function clampTtl(seconds: number | undefined, fallback: number): number {
+  if (typeof seconds !== "number" || !Number.isFinite(seconds)) return fallback;
+  return Math.min(TTL_SECONDS_MAX, Math.max(0, Math.floor(seconds)));
+}
+
 class Planner {
   private readonly q: QuestionNames;
+  /** The datacenter SRV target names carry. */
+  private readonly datacenter: string;
   constructor(
     private readonly ctx: PlanContext,
     private readonly question: PlanQuestion,
+    datacenter?: string,
   ) {
     this.q = questionNames(question.question);
+    this.datacenter = datacenter ?? ctx.source.datacenter;
+  }
+
+  /** Passing instances from a query or another datacenter, with their TTL and datacenter; none is NXDOMAIN. */
+  instances(data: DnsInstances | undefined): AnswerPlan {
+    if (!data || data.entries.length === 0) return this.nxdomain();
+    const ctx = { ...this.ctx, ttlSeconds: clampTtl(data.ttlSeconds, this.ctx.ttlSeconds) };
+    return new Planner(ctx, this.question, data.datacenter).service(data.entries);
+  }
+
+  /** Defers to a load, the answer then planned by {@link instances}. */
+  defer(deferred: DnsDeferred): DeferredAnswer {
+    return { deferred, finish: (data) => this.instances(data) };
   }
 
   private plan(rcode: number, units: AnswerUnit[] = [], extras: Buffer[] = [], authority: Buffer[] = []): AnswerPlan {
@@ -142,13 +185,13 @@ class Planner {
 
   /** SRV target of an instance and the address record that goes with it in ADDITIONAL. */
   private target(e: HealthEntry): { name: string[]; address: Uint8Array | undefined } | undefined {
-    const { domain, source } = this.ctx;
+    const { domain } = this.ctx;
     const own = e.service.address;
     if (own === "" || own === e.node.address) {
-      return { name: [e.node.node, "node", source.datacenter, ...domain], address: ipBytes(e.node.address) };
+      return { name: [e.node.node, "node", this.datacenter, ...domain], address: ipBytes(e.node.address) };
     }
     const bytes = ipBytes(own);
-    if (bytes) return { name: [toHex(bytes), "addr", source.datacenter, ...domain], address: bytes };
+    if (bytes) return { name: [toHex(bytes), "addr", this.datacenter, ...domain], address: bytes };
     // A host name: the client resolves it itself.
     const labels = own.replace(/\.$/, "").split(".");
     return labels.every((l) => l.length > 0) ? { name: labels, address: undefined } : undefined;
@@ -217,21 +260,35 @@ function otherDc(lookup: Lookup, source: DnsSource): boolean {
   return "dc" in lookup && lookup.dc !== undefined && asciiLower(lookup.dc) !== asciiLower(source.datacenter);
 }
 
+/** A lookup naming another datacenter: deferred to the source's `remote`, or NXDOMAIN without one. */
+function planRemote(lookup: Lookup, p: Planner, source: DnsSource): AnswerPlan | DeferredAnswer {
+  let deferred: DnsDeferred | undefined;
+  if (lookup.kind === "service" && source.remote) {
+    deferred = source.remote({ kind: "service", dc: lookup.dc!, service: lookup.service, tag: lookup.tag });
+  } else if (lookup.kind === "query" && source.remote) {
+    deferred = source.remote({ kind: "query", dc: lookup.dc!, name: lookup.name });
+  }
+  return deferred ? p.defer(deferred) : { ...p.nxdomain(), volatile: true };
+}
+
 /**
  * Plans the answer to one question.
  * - outside the domain, a class other than IN/ANY, or a zone transfer: REFUSED;
- * - unknown names, services with no passing instance, unknown nodes, another
- *   datacenter: NXDOMAIN with the SOA in AUTHORITY;
- * - a known name without records of the asked type: NOERROR, no answer, the SOA.
+ * - unknown names, services with no passing instance, unknown nodes and
+ *   queries, unknown datacenters: NXDOMAIN with the SOA in AUTHORITY;
+ * - a known name without records of the asked type: NOERROR, no answer, the SOA;
+ * - services and queries of another datacenter, and a query's failover:
+ *   deferred (see {@link DeferredAnswer}), when the source can look there.
  * @throws whatever the source throws (the caller answers SERVFAIL).
  */
-export function planAnswer(question: PlanQuestion, ctx: PlanContext): AnswerPlan {
+export function planAnswer(question: PlanQuestion, ctx: PlanContext): AnswerPlan | DeferredAnswer {
   const lookup = parseLookup(question.labels, ctx.domain);
   if (lookup.kind === "outside") return refused();
   if (question.qclass !== CLASS_IN && question.qclass !== CLASS_ANY) return refused();
   if (question.qtype === TYPE.AXFR || question.qtype === TYPE.IXFR) return refused();
   const p = new Planner(ctx, question);
-  if (otherDc(lookup, ctx.source)) return p.nxdomain();
+  // An addr name carries its own answer, whatever datacenter it names.
+  if (lookup.kind !== "addr" && otherDc(lookup, ctx.source)) return planRemote(lookup, p, ctx.source);
   switch (lookup.kind) {
     case "apex":
       return p.apex();
@@ -248,5 +305,10 @@ export function planAnswer(question: PlanQuestion, ctx: PlanContext): AnswerPlan
     }
     case "addr":
       return p.addr(lookup.address);
+    case "query": {
+      const found = ctx.source.query?.(lookup.name);
+      if (!found) return p.nxdomain();
+      return isDeferred(found) ? p.defer(found) : p.instances(found);
+    }
   }
 }

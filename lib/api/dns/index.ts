@@ -13,5 +13,8 @@ export {
   type DnsServerOptions,
   type ResolvedDnsServerOptions,
 } from "./options.js";
-export { catalogDnsSource, type CatalogReads, type DnsSource } from "./source.js";
+export {
+  catalogDnsSource, type CatalogReads, type DnsDeferred, type DnsInstances, type DnsRemoteLookup, type DnsSource,
+} from "./source.js";
+export { REMOTE_ANSWER_FRESH_MS, REMOTE_TIMEOUT_MS } from "./limits.js";
 export type { DnsStats } from "./stats.js";

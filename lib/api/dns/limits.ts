@@ -80,3 +80,50 @@ export const UDP_ANSWER_LIMIT_MAX = 1000;
 
 /** Highest TTL (one day): longer would hide health changes from clients for too long. */
 export const TTL_SECONDS_MAX = 86_400;
+
+/**
+ * How long an answer fetched from another datacenter (or a prepared query's
+ * failover) is served as fresh. A few seconds: enough that a hot remote name
+ * costs one WAN round trip per few seconds instead of one per query, short
+ * enough that clients see remote changes about as fast as a resolver's retry.
+ */
+export const REMOTE_ANSWER_FRESH_MS = 3_000;
+
+/**
+ * Past its fresh time, a remote answer is still served for this many times
+ * longer while a refresh runs in the background, so a hot name never waits
+ * on the WAN; a failed refresh leaves it to expire at the end of this window.
+ */
+export const REMOTE_ANSWER_STALE_FACTOR = 10;
+
+/**
+ * Longest wait for another datacenter before answering SERVFAIL. Under
+ * common resolver timeouts (dig waits 5 s, glibc 5 s), so the client gets
+ * an answer rather than a timeout and retry.
+ */
+export const REMOTE_TIMEOUT_MS = 2_000;
+
+/**
+ * After a failed remote load, queries for that name answer SERVFAIL at once
+ * for this long instead of each waiting on the WAN again.
+ */
+export const REMOTE_FAILURE_HOLD_MS = 1_000;
+
+/** Remote answers kept; the oldest is dropped past this. Bounds what distinct remote names can make the server hold. */
+export const REMOTE_ANSWERS_MAX = 1024;
+
+/** Remote loads in flight at once; queries needing another load answer SERVFAIL past this. */
+export const REMOTE_LOADS_MAX = 64;
+
+/**
+ * Queries waiting on remote loads at once; more answer SERVFAIL. Each holds
+ * a closure and its question for up to {@link REMOTE_TIMEOUT_MS}, so this
+ * bounds what a flood of one slow remote name can make the server hold.
+ */
+export const REMOTE_WAITERS_MAX = 4096;
+
+/** Longest `remoteTimeoutMs` accepted (a minute: past it no resolver is still waiting). */
+export const REMOTE_TIMEOUT_MS_MAX = 60_000;
+
+/** Longest `remoteCacheMs` accepted (an hour). */
+export const REMOTE_CACHE_MS_MAX = 3_600_000;

@@ -5,6 +5,7 @@
  * - `NAME.service[.DC].DOMAIN`, `TAG.NAME.service[.DC].DOMAIN`
  * - `_NAME._TAG.service[.DC].DOMAIN` (RFC 2782; `_tcp` in the tag slot means no tag)
  * - `NODE.node[.DC].DOMAIN`
+ * - `NAME.query[.DC].DOMAIN` (a prepared query, by name or ID)
  * - `HEX.addr[.DC].DOMAIN` (the SRV target of an instance with its own address)
  *
  * @module
@@ -22,9 +23,10 @@ export type Lookup =
   | { kind: "unknown" }
   | { kind: "service"; service: string; tag: string | undefined; dc: string | undefined }
   | { kind: "node"; node: string; dc: string | undefined }
+  | { kind: "query"; name: string; dc: string | undefined }
   | { kind: "addr"; address: Uint8Array; dc: string | undefined };
 
-const KINDS = new Set(["service", "node", "addr"]);
+const KINDS = new Set(["service", "node", "addr", "query"]);
 
 /** The protocol label that RFC 2782 lookups use when they want every instance. */
 const RFC2782_ANY_TAG = "tcp";
@@ -67,6 +69,7 @@ export function parseLookup(labels: readonly string[], domain: readonly string[]
   if (kind === "service") return serviceLookup(prefix, dc);
   if (prefix.length !== 1) return { kind: "unknown" };
   if (kind === "node") return { kind: "node", node: prefix[0]!, dc };
+  if (kind === "query") return { kind: "query", name: prefix[0]!, dc };
   const address = fromHex(prefix[0]!);
   return address ? { kind: "addr", address, dc } : { kind: "unknown" };
 }

@@ -7,7 +7,11 @@ import { isIP } from "node:net";
 import { InvalidConfigError } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
 import type { Rng } from "../../util/rng.js";
-import { LABEL_BYTES_MAX, NAME_BYTES_MAX, TTL_SECONDS_MAX, UDP_ANSWER_LIMIT_MAX } from "./limits.js";
+import type { Timers } from "../../util/timers.js";
+import {
+  LABEL_BYTES_MAX, NAME_BYTES_MAX, REMOTE_ANSWER_FRESH_MS, REMOTE_CACHE_MS_MAX, REMOTE_TIMEOUT_MS, REMOTE_TIMEOUT_MS_MAX,
+  TTL_SECONDS_MAX, UDP_ANSWER_LIMIT_MAX,
+} from "./limits.js";
 
 /** Options of {@link startDnsServer}. */
 export interface DnsServerOptions {
@@ -35,10 +39,25 @@ export interface DnsServerOptions {
    * @defaultValue 3
    */
   udpAnswerLimit?: number;
+  /**
+   * Longest wait, in ms, for another datacenter (a `NAME.service.DC` name or a
+   * prepared query's failover) before answering SERVFAIL.
+   * @defaultValue 2000 (REMOTE_TIMEOUT_MS)
+   */
+  remoteTimeoutMs?: number;
+  /**
+   * How long, in ms, an answer fetched from another datacenter is reused as
+   * fresh; it is then served for up to 10× as long while a refresh runs in
+   * the background. 0 fetches on every query.
+   * @defaultValue 3000 (REMOTE_ANSWER_FRESH_MS)
+   */
+  remoteCacheMs?: number;
   /** Where to log; nothing is printed without one. */
   logger?: Logger;
   /** Randomness for answer order. @defaultValue randomRng() */
   rng?: Rng;
+  /** Clock and timeouts of remote lookups (ManualTimers in tests). @defaultValue realTimers() */
+  timers?: Timers;
 }
 
 /** Options after defaults and validation. */
@@ -51,8 +70,11 @@ export interface ResolvedDnsServerOptions {
   domainLabels: string[];
   ttlSeconds: number;
   udpAnswerLimit: number;
+  remoteTimeoutMs: number;
+  remoteCacheMs: number;
   logger: Logger | undefined;
   rng: Rng | undefined;
+  timers: Timers | undefined;
 }
 
 /** The default domain, `disco.` (Consul's is `consul.`). */
@@ -105,8 +127,14 @@ export function resolveDnsServerOptions(options: DnsServerOptions): ResolvedDnsS
   if (options.rng !== undefined && (typeof options.rng !== "object" || typeof options.rng.int !== "function")) {
     throw new InvalidConfigError("rng", "must be an Rng");
   }
+  const remoteTimeoutMs = intIn(options.remoteTimeoutMs ?? REMOTE_TIMEOUT_MS, "remoteTimeoutMs", 1, REMOTE_TIMEOUT_MS_MAX);
+  const remoteCacheMs = intIn(options.remoteCacheMs ?? REMOTE_ANSWER_FRESH_MS, "remoteCacheMs", 0, REMOTE_CACHE_MS_MAX);
+  const t = options.timers;
+  if (t !== undefined && (typeof t !== "object" || t === null || typeof t.after !== "function" || typeof t.nowMs !== "function")) {
+    throw new InvalidConfigError("timers", "must be a Timers");
+  }
   return {
-    host: options.host, port, domain, domainLabels: labels, ttlSeconds, udpAnswerLimit,
-    logger: options.logger, rng: options.rng,
+    host: options.host, port, domain, domainLabels: labels, ttlSeconds, udpAnswerLimit, remoteTimeoutMs, remoteCacheMs,
+    logger: options.logger, rng: options.rng, timers: t,
   };
 }

@@ -28,6 +28,8 @@ export interface Prepared {
   limit: number;
   /** Scratch marks for de-duplicating additional records within one layout. */
   marks: Uint32Array;
+  /** Set for answers that must not be reused until the index moves (they come from another datacenter). */
+  uncached?: boolean;
 }
 
 /** What the layout produced. */

@@ -8,14 +8,25 @@
  * by the decoded question serves TCP and datagrams that differ only in bytes
  * the answer does not depend on. Both empty whenever the source's index moves.
  *
+ * Names of other datacenters and prepared-query failovers need I/O: their
+ * answers are planned from a {@link RemoteCache} (fetched once per few
+ * seconds per name), are never put in the two caches above (they do not
+ * follow the local index), and when nothing usable is cached the query is
+ * answered asynchronously: the handlers then return a promise.
+ *
  * @module
  */
 import { MalformedPacketError } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
 import type { Rng } from "../../util/rng.js";
-import { planAnswer, type AnswerPlan } from "./answer.js";
-import { CACHE_ENTRIES_MAX, HEADER_BYTES, TCP_MESSAGE_BYTES_MAX, UDP_PAYLOAD_BYTES_MAX, UDP_PAYLOAD_BYTES_MIN, UDP_QUERY_BYTES_MAX } from "./limits.js";
+import { realTimers, type Timers } from "../../util/timers.js";
+import { isDeferredAnswer, planAnswer, type AnswerPlan, type DeferredAnswer } from "./answer.js";
+import {
+  CACHE_ENTRIES_MAX, HEADER_BYTES, REMOTE_ANSWER_FRESH_MS, REMOTE_TIMEOUT_MS, REMOTE_WAITERS_MAX, TCP_MESSAGE_BYTES_MAX,
+  UDP_PAYLOAD_BYTES_MAX, UDP_PAYLOAD_BYTES_MIN, UDP_QUERY_BYTES_MAX,
+} from "./limits.js";
 import type { ResolvedDnsServerOptions } from "./options.js";
+import { RemoteCache } from "./remote-cache.js";
 import { headerOnly, prepare, render, Scratch, type Prepared } from "./render.js";
 import type { DnsSource } from "./source.js";
 import { countRcode, emptyStats, type DnsStats } from "./stats.js";
@@ -23,6 +34,10 @@ import { FLAG, RCODE, decodeQuery, isResponse, opcodeOf, type Edns, type Query }
 
 /** The transports, which get different size budgets and answer limits. */
 export type Transport = "udp" | "tcp";
+
+/** What the responder needs of the server's options; the remote ones default to the named limits. */
+export type ResponderOptions = Pick<ResolvedDnsServerOptions, "domainLabels" | "ttlSeconds" | "udpAnswerLimit">
+  & Partial<Pick<ResolvedDnsServerOptions, "remoteTimeoutMs" | "remoteCacheMs">>;
 
 /** A bounded map that forgets its oldest entry when full. */
 class BoundedCache {
@@ -62,13 +77,33 @@ export class DnsResponder {
   private readonly canonical = new BoundedCache();
   private readonly scratch = new Scratch();
   private index = Number.NaN;
+  /** Answers of other datacenters and query failovers. */
+  private readonly remote: RemoteCache;
+  /** Queries waiting on a remote load now. */
+  private waiting = 0;
 
+  /** @param timers - clock and timeouts of remote lookups. @defaultValue realTimers() */
   constructor(
     private readonly source: DnsSource,
-    private readonly options: Pick<ResolvedDnsServerOptions, "domainLabels" | "ttlSeconds" | "udpAnswerLimit">,
+    private readonly options: ResponderOptions,
     private readonly rng: Rng,
     private readonly logger: Logger,
-  ) {}
+    timers: Timers = realTimers(),
+  ) {
+    this.remote = new RemoteCache(timers, {
+      freshMs: options.remoteCacheMs ?? REMOTE_ANSWER_FRESH_MS, timeoutMs: options.remoteTimeoutMs ?? REMOTE_TIMEOUT_MS,
+    }, logger);
+  }
+
+  /** Aborts remote lookups (their queries answer SERVFAIL) and refuses new ones. */
+  close(): void {
+    this.remote.close();
+  }
+
+  /** Remote answers held and loads in flight (for tests and diagnostics). */
+  remoteSize(): { entries: number; loading: number } {
+    return this.remote.size;
+  }
 
   /** Entries in the two caches (for tests and diagnostics). */
   cacheSize(): { exact: number; canonical: number } {
@@ -86,12 +121,13 @@ export class DnsResponder {
   }
 
   /**
-   * The response to one UDP datagram, or undefined to send nothing.
+   * The response to one UDP datagram, or undefined to send nothing; a promise
+   * of it when the answer waits on another datacenter (it never rejects).
    * Never throws for any input bytes: bad ones get FORMERR or nothing, and a
    * failing catalog read gives SERVFAIL. Only a throwing `source.index()`
    * escapes (the driver logs it and drops the datagram).
    */
-  handleUdp(msg: Buffer): Buffer | undefined {
+  handleUdp(msg: Buffer): Buffer | Promise<Buffer> | undefined {
     const stats = this.stats;
     stats.queries++;
     stats.udpQueries++;
@@ -116,18 +152,24 @@ export class DnsResponder {
         this.logger.debug({ err: err.message }, "dns: malformed UDP query");
         return this.headerOnly(id, msg.readUInt16BE(2), RCODE.FORMERR);
       }
-      prepared = this.lookup(query, "udp");
-      if (prepared.plan.rcode !== RCODE.SERVFAIL) this.exact.set(key, prepared);
+      const found = this.lookup(query, "udp");
+      if (found instanceof Promise) return found.then((p) => this.emit(p, id));
+      prepared = found;
+      if (cacheable(prepared)) this.exact.set(key, prepared);
     }
     return this.emit(prepared, id);
   }
 
-  /** The response to one decoded TCP query (any size up to 64 KiB, no answer limit). */
-  handleTcp(query: Query): Buffer {
+  /**
+   * The response to one decoded TCP query (any size up to 64 KiB, no answer
+   * limit); a promise of it (never rejecting) when it waits on another datacenter.
+   */
+  handleTcp(query: Query): Buffer | Promise<Buffer> {
     this.stats.queries++;
     this.stats.tcpQueries++;
     this.sync();
-    return this.emit(this.lookup(query, "tcp"), query.id);
+    const found = this.lookup(query, "tcp");
+    return found instanceof Promise ? found.then((p) => this.emit(p, query.id)) : this.emit(found, query.id);
   }
 
   /**
@@ -136,17 +178,17 @@ export class DnsResponder {
    * UDP budget. Other bytes (an EDNS cookie that differs per client process,
    * say) make different datagrams share an answer here.
    */
-  private lookup(query: Query, transport: Transport): Prepared {
+  private lookup(query: Query, transport: Transport): Prepared | Promise<Prepared> {
     const e = query.edns;
     const edns = e ? `${e.version}/${e.dnssecOk ? 1 : 0}/${transport === "udp" ? udpBudget(e) : 0}` : "-";
     const key = `${transport}|${query.flags & (FLAG.RD | FLAG.CD)}|${edns}|${query.question.toString("latin1")}`;
-    let prepared = this.canonical.get(key);
-    if (prepared) {
+    const hit = this.canonical.get(key);
+    if (hit) {
       this.stats.cacheHits++;
-      return prepared;
+      return hit;
     }
-    prepared = this.miss(query, transport);
-    if (prepared.plan.rcode !== RCODE.SERVFAIL) this.canonical.set(key, prepared);
+    const prepared = this.miss(query, transport);
+    if (!(prepared instanceof Promise) && cacheable(prepared)) this.canonical.set(key, prepared);
     return prepared;
   }
 
@@ -163,9 +205,9 @@ export class DnsResponder {
     return bytes;
   }
 
-  private miss(query: Query, transport: Transport): Prepared {
+  private miss(query: Query, transport: Transport): Prepared | Promise<Prepared> {
     this.stats.cacheMisses++;
-    let plan: AnswerPlan;
+    let plan: AnswerPlan | DeferredAnswer;
     if (query.edns && query.edns.version !== 0) {
       plan = emptyPlan(RCODE.BADVERS); // RFC 6891 §6.1.3
     } else {
@@ -176,6 +218,10 @@ export class DnsResponder {
         plan = emptyPlan(RCODE.SERVFAIL);
       }
     }
+    return isDeferredAnswer(plan) ? this.deferred(plan, query, transport) : this.prepare(plan, query, transport);
+  }
+
+  private prepare(plan: AnswerPlan, query: Query, transport: Transport): Prepared {
     if (plan.skipped > 0) {
       this.logger.debug({ labels: query.labels, skipped: plan.skipped }, "dns: instances left out (name or address not expressible in DNS)");
     }
@@ -183,4 +229,44 @@ export class DnsResponder {
       ? { sizeMax: udpBudget(query.edns), limit: this.options.udpAnswerLimit, ednsPayloadBytes: UDP_PAYLOAD_BYTES_MAX }
       : { sizeMax: TCP_MESSAGE_BYTES_MAX, limit: Number.MAX_SAFE_INTEGER, ednsPayloadBytes: UDP_PAYLOAD_BYTES_MAX });
   }
+
+  /**
+   * An answer built from remote data: at once from the remote cache when it
+   * has something usable, else once the load ends (SERVFAIL when it fails,
+   * times out, or too many queries already wait). Never cached by index.
+   */
+  private deferred(answer: DeferredAnswer, query: Query, transport: Transport): Prepared | Promise<Prepared> {
+    this.stats.deferred++;
+    const finish = (data: Parameters<DeferredAnswer["finish"]>[0]): Prepared => {
+      let plan: AnswerPlan;
+      try {
+        plan = answer.finish(data);
+      } catch (err) {
+        this.logger.warn({ err }, "dns: planning a remote answer failed; answering SERVFAIL");
+        plan = emptyPlan(RCODE.SERVFAIL);
+      }
+      return uncached(this.prepare(plan, query, transport));
+    };
+    const servfail = (): Prepared => {
+      this.stats.remoteFailures++;
+      return uncached(this.prepare(emptyPlan(RCODE.SERVFAIL), query, transport));
+    };
+    const known = this.remote.peek(answer.deferred);
+    if (known === "failed") return servfail();
+    if (known) return finish(known.data);
+    if (this.waiting >= REMOTE_WAITERS_MAX) return servfail();
+    this.waiting++;
+    return this.remote.load(answer.deferred).then(finish, servfail).finally(() => this.waiting--);
+  }
+}
+
+/** Marks an answer as not to be kept in the index-bound caches. */
+function uncached(p: Prepared): Prepared {
+  p.uncached = true;
+  return p;
+}
+
+/** Whether a prepared answer may be reused until the index moves. */
+function cacheable(p: Prepared): boolean {
+  return p.plan.rcode !== RCODE.SERVFAIL && p.uncached !== true && p.plan.volatile !== true;
 }

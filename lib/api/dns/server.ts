@@ -6,6 +6,7 @@
  */
 import { childLogger, silentLogger } from "../../util/logger.js";
 import { randomRng } from "../../util/rng.js";
+import { realTimers } from "../../util/timers.js";
 import { PORT_PAIR_ATTEMPTS_MAX } from "./limits.js";
 import { resolveDnsServerOptions, type DnsServerOptions } from "./options.js";
 import { DnsResponder } from "./responder.js";
@@ -34,7 +35,12 @@ function isAddrInUse(err: unknown): boolean {
  *   A/AAAA of passing instances (shuffled, at most `udpAnswerLimit` over UDP),
  *   or SRV (priority 1, weight 1) with the targets' addresses in ADDITIONAL;
  * - `NODE.node[.DC].DOMAIN`: A/AAAA and TXT of the node meta (`key=value`);
- * - unknown names, services without passing instances, other datacenters:
+ * - `NAME.query[.DC].DOMAIN`: a prepared query's instances, as for a service,
+ *   with the query's DNS TTL;
+ * - services and queries of another datacenter: asked there through
+ *   `source.remote` (kept a few seconds; SERVFAIL when it cannot be reached
+ *   within `remoteTimeoutMs`);
+ * - unknown names, services without passing instances, unknown datacenters:
  *   NXDOMAIN with the SOA; names outside the domain: REFUSED (no recursion);
  * - malformed queries: FORMERR, or dropped when there is no header to answer.
  *
@@ -46,7 +52,7 @@ export async function startDnsServer(source: DnsSource, options: DnsServerOption
   checkDnsSource(source);
   const o = resolveDnsServerOptions(options);
   const logger = childLogger(o.logger ?? silentLogger, "dns");
-  const responder = new DnsResponder(source, o, o.rng ?? randomRng(), logger);
+  const responder = new DnsResponder(source, o, o.rng ?? randomRng(), logger, o.timers ?? realTimers((err) => logger.error({ err }, "dns: timer callback threw")));
   let udp: UdpListener | undefined;
   let tcp: TcpListener | undefined;
   for (let attempt = 1; !tcp; attempt++) {
@@ -66,6 +72,6 @@ export async function startDnsServer(source: DnsSource, options: DnsServerOption
   return {
     address: { host: o.host, udpPort: u.port, tcpPort: t.port },
     stats: () => ({ ...responder.stats }),
-    close: () => (closing ??= Promise.all([u.close(), t.close()]).then(() => undefined)),
+    close: () => (closing ??= (responder.close(), Promise.all([u.close(), t.close()]).then(() => undefined))),
   };
 }

@@ -15,7 +15,7 @@ export interface DnsStats {
   tcpQueries: number;
   /** Answers with records or an empty NOERROR (no data). */
   noerror: number;
-  /** NXDOMAIN answers: unknown names, services without passing instances, other datacenters. */
+  /** NXDOMAIN answers: unknown names and queries, services without passing instances, unknown datacenters. */
   nxdomain: number;
   /** REFUSED answers: names outside the domain, other classes, zone transfers. */
   refused: number;
@@ -23,7 +23,7 @@ export interface DnsStats {
   formerr: number;
   /** NOTIMP answers to opcodes other than QUERY. */
   notimp: number;
-  /** SERVFAIL answers: the catalog read failed. */
+  /** SERVFAIL answers: the catalog read failed, or another datacenter could not be reached. */
   servfail: number;
   /** BADVERS answers to EDNS versions other than 0. */
   badvers: number;
@@ -40,13 +40,18 @@ export interface DnsStats {
   cacheMisses: number;
   /** UDP sends that failed (e.g. ENOBUFS under load). */
   sendErrors: number;
+  /** Answers that needed another datacenter or a prepared query's failover (served from the remote cache or waited for). */
+  deferred: number;
+  /** Of those, SERVFAIL because the other datacenter could not be reached in time (or too many lookups were waiting). */
+  remoteFailures: number;
 }
 
 /** All-zero counters. */
 export function emptyStats(): DnsStats {
   return {
     queries: 0, udpQueries: 0, tcpQueries: 0, noerror: 0, nxdomain: 0, refused: 0, formerr: 0, notimp: 0,
-    servfail: 0, badvers: 0, dropped: 0, truncated: 0, cacheHits: 0, cacheMisses: 0, sendErrors: 0,
+    servfail: 0, badvers: 0, dropped: 0, truncated: 0, cacheHits: 0, cacheMisses: 0, sendErrors: 0, deferred: 0,
+    remoteFailures: 0,
   };
 }
 

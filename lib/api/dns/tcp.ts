@@ -83,8 +83,8 @@ export function queryFromPacket(packet: Packet): Query {
   };
 }
 
-/** Answers one decoded TCP message; undefined means drop the connection. */
-function answer(responder: DnsResponder, request: Packet, logger: Logger): Buffer | undefined {
+/** Answers one decoded TCP message (later, for another datacenter's names); undefined means drop the connection. */
+function answer(responder: DnsResponder, request: Packet, logger: Logger): Buffer | Promise<Buffer> | undefined {
   const h = request.header;
   if (h.qr) {
     responder.stats.queries++;
@@ -135,8 +135,19 @@ export async function listenTcp(host: string, port: number, responder: DnsRespon
         return;
       }
       const out = answer(responder, request, logger);
-      if (out) void Promise.resolve(send(out)).catch(() => {});
-      else socket.destroy();
+      if (out instanceof Promise) {
+        // Answers may leave out of order on one connection (RFC 7766 §7); the ID pairs them.
+        out.then((bytes) => {
+          if (!socket.destroyed) return send(bytes);
+        }).catch((err: unknown) => {
+          responder.stats.dropped++;
+          logger.debug({ err }, "dns: a late TCP answer could not be sent");
+        });
+      } else if (out) {
+        void Promise.resolve(send(out)).catch(() => {});
+      } else {
+        socket.destroy();
+      }
     } catch (err) {
       responder.stats.dropped++;
       logger.error({ err }, "dns: failed to answer a TCP query");

@@ -34,8 +34,9 @@ export async function listenUdp(host: string, port: number, responder: DnsRespon
     stats.sendErrors++;
     logger.debug({ err }, "dns: UDP send failed");
   };
+  let closed = false;
   socket.on("message", (msg, rinfo) => {
-    let out: Buffer | undefined;
+    let out: Buffer | Promise<Buffer> | undefined;
     try {
       out = responder.handleUdp(msg);
     } catch (err) {
@@ -44,7 +45,17 @@ export async function listenUdp(host: string, port: number, responder: DnsRespon
       logger.error({ err }, "dns: failed to answer a UDP query");
       return;
     }
-    if (out) socket.send(out, rinfo.port, rinfo.address, onSent);
+    if (out instanceof Promise) {
+      // An answer from another datacenter; the socket may have closed meanwhile.
+      out.then((bytes) => {
+        if (!closed) socket.send(bytes, rinfo.port, rinfo.address, onSent);
+      }).catch((err: unknown) => {
+        stats.dropped++;
+        logger.error({ err }, "dns: failed to answer a UDP query");
+      });
+    } else if (out) {
+      socket.send(out, rinfo.port, rinfo.address, onSent);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
@@ -66,6 +77,9 @@ export async function listenUdp(host: string, port: number, responder: DnsRespon
   let closing: Promise<void> | undefined;
   return {
     port: socket.address().port,
-    close: () => (closing ??= new Promise<void>((resolve) => socket.close(() => resolve()))),
+    close: () => (closing ??= new Promise<void>((resolve) => {
+      closed = true;
+      socket.close(() => resolve());
+    })),
   };
 }

@@ -80,3 +80,26 @@ export function serviceFromConsul(body: unknown): ServiceRegistration {
   if (registration.checks?.length === 0) registration.checks = undefined;
   return defined(registration) as unknown as ServiceRegistration;
 }
+
+/** Check statuses a check registration may start in. */
+const CHECK_STATUSES: ReadonlySet<unknown> = new Set(["passing", "warning", "critical"]);
+
+/**
+ * A Consul check definition as /v1/agent/check/register takes it: the
+ * check input (its ID defaulting to its name, as Consul's) and the service
+ * it is added to ("" for a node-level check).
+ * @throws HttpError 400 with Consul's reasons ("Missing check name", "Bad check status" …).
+ */
+export function checkRegistrationFromConsul(body: unknown): { input: CheckInput; serviceId: string } {
+  const o = asObject(body, "body");
+  const name = field(o, "Name");
+  if (typeof name !== "string" || name === "") throw new HttpError(400, "Missing check name");
+  const status = field(o, "Status");
+  if (status !== undefined && status !== "" && !CHECK_STATUSES.has(status)) throw new HttpError(400, "Bad check status");
+  const serviceId = field(o, "ServiceID") ?? "";
+  if (typeof serviceId !== "string") throw new HttpError(400, "Request decode failed: ServiceID must be a string");
+  const input = checkFromConsul(o) as unknown as Record<string, unknown>;
+  input["id"] ??= name;
+  if (status === "") delete input["status"];
+  return { input: input as unknown as CheckInput, serviceId };
+}

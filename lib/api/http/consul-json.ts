@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { Member } from "../../agent/agent.js";
+import type { UserEvent } from "../../agent/events.js";
 import type { CatalogState } from "../../catalog/state.js";
 import type {
   CheckRecord, HealthEntry, KvEntry, NodeRecord, ServiceRecord, SessionRecord,
@@ -79,5 +81,24 @@ export function sessionJson(s: SessionRecord): Record<string, unknown> {
     ID: s.id, Name: s.name, Node: s.node, LockDelay: s.lockDelayMs * 1e6, Behavior: s.behavior,
     TTL: s.ttlMs ? formatDuration(s.ttlMs) : "", NodeChecks: s.checks, ServiceChecks: null, Checks: s.checks,
     CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
+  };
+}
+
+/** Serf's member status numbers, as /v1/agent/members encodes them (a suspect member is still alive to Serf). */
+const MEMBER_STATUS = { alive: 1, leaving: 2, left: 3, failed: 4, suspect: 1 } as const;
+
+/** A cluster member as /v1/agent/members and /v1/agent/self answer it (Serf's shape). */
+export function memberJson(m: Member): Record<string, unknown> {
+  return {
+    Name: m.name, Addr: m.address, Port: m.port, Tags: m.tags, Status: MEMBER_STATUS[m.status],
+    ProtocolMin: 1, ProtocolMax: 5, ProtocolCur: 2, DelegateMin: 2, DelegateMax: 5, DelegateCur: 4,
+  };
+}
+
+/** A user event as /v1/event/fire and /v1/event/list answer it; the payload is base64, null when empty (as Consul). */
+export function userEventJson(e: UserEvent): Record<string, unknown> {
+  return {
+    ID: e.id, Name: e.name, Payload: e.payload && e.payload.length > 0 ? e.payload.toString("base64") : null,
+    NodeFilter: e.nodeFilter, ServiceFilter: e.serviceFilter, TagFilter: e.tagFilter, Version: e.version, LTime: e.ltime,
   };
 }

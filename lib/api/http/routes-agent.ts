@@ -1,27 +1,41 @@
 /**
- * /v1/agent: the local agent's services, checks, members and self.
+ * /v1/agent: the local agent's services, checks, members and metrics.
+ * Self, maintenance and cluster operations are in routes-agent-self.ts and
+ * routes-agent-ops.ts.
  *
  * @module
  */
+import { isReservedCheckId } from "../../agent/maintenance.js";
 import type { CheckStatus } from "../../catalog/types.js";
-import { NotSupportedError } from "../../util/errors.js";
+import { parseCheckInput, type CheckDefinition } from "../../health/index.js";
+import { InvalidArgumentError } from "../../util/errors.js";
 import { blockingJson } from "./blocking.js";
-import { checkJson, serviceJson } from "./consul-json.js";
-import { serviceFromConsul } from "./consul-body.js";
+import { checkJson, memberJson, serviceJson } from "./consul-json.js";
+import { checkRegistrationFromConsul, serviceFromConsul } from "./consul-body.js";
 import type { HttpApiContext } from "./context.js";
 import { HttpError } from "./errors.js";
 import { metricsJson, metricsPrometheus } from "./metrics.js";
 import { flag, readJson, sendJson, sendText } from "./request.js";
 import type { Route } from "./router.js";
 
-/** Serf's member status numbers, as /v1/agent/members encodes them. */
-const MEMBER_STATUS = { alive: 1, leaving: 2, left: 3, failed: 4, suspect: 1 } as const;
-
-function membersJson(ctx: HttpApiContext): unknown[] {
-  return ctx.agent.members().map((m) => ({
-    Name: m.name, Addr: m.address, Port: m.port, Tags: m.tags, Status: MEMBER_STATUS[m.status],
-    ProtocolMin: 1, ProtocolMax: 5, ProtocolCur: 2, DelegateMin: 2, DelegateMax: 5, DelegateCur: 4,
-  }));
+/** A /v1/agent/check/register body as a validated check of this agent. @throws HttpError 400/404 with Consul's reasons. */
+function checkDefinitionFrom(ctx: HttpApiContext, body: unknown): CheckDefinition {
+  const { input, serviceId } = checkRegistrationFromConsul(body);
+  const service = serviceId === "" ? undefined : ctx.local.get(serviceId);
+  if (serviceId !== "" && !service) throw new HttpError(404, `ServiceID "${serviceId}" does not exist`);
+  const id = (input as { id?: unknown }).id;
+  if (typeof id === "string" && isReservedCheckId(id)) {
+    throw new HttpError(400, `Invalid check: check ID "${id}" is reserved`);
+  }
+  let def: CheckDefinition;
+  try {
+    def = parseCheckInput(input, "check", { serviceId, serviceName: service?.name ?? "", ordinal: 0, single: true });
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw new HttpError(400, `Invalid check: ${err.message}`);
+    throw err;
+  }
+  // Only a service's checks can take it out of the catalog (Consul ignores the field on node checks).
+  return serviceId === "" ? { ...def, deregisterCriticalAfterMs: 0 } : def;
 }
 
 function ttlUpdate(status: CheckStatus): Route["handler"] {
@@ -87,32 +101,27 @@ export const agentRoutes: Route[] = [
     },
   },
   {
-    method: "GET", pattern: "/v1/agent/members",
+    method: "PUT", pattern: "/v1/agent/check/register",
     handler: async (ctx, req, res) => {
-      if (flag(req.query, "wan")) throw new NotSupportedError("the WAN pool (multiple datacenters)");
-      sendJson(res, 200, membersJson(ctx));
+      const def = checkDefinitionFrom(ctx, await readJson(req.raw));
+      await ctx.local.registerCheck(def, req.signal);
+      sendText(res, 200, "");
     },
   },
   {
-    method: "GET", pattern: "/v1/agent/self",
-    handler: async (ctx, _req, res) => {
-      const state = ctx.backend.catalog.state;
-      const self = state.node(ctx.agent.node);
-      sendJson(res, 200, {
-        Config: {
-          Datacenter: ctx.agent.datacenter, NodeName: ctx.agent.node, NodeID: self?.id ?? "",
-          Server: true, Revision: "disco", Version: ctx.version,
-        },
-        Member: membersJson(ctx)[0],
-        Meta: self?.meta ?? {},
-        Stats: {
-          agent: { checks: String(state.nodeChecks(ctx.agent.node).length), services: String(state.nodeServices(ctx.agent.node).length) },
-          raft: { state: "Leader", num_peers: "0", applied_index: String(state.lastIndex), commit_index: String(state.lastIndex), last_log_index: String(state.lastIndex) },
-          consul: { server: "true", leader: "true", known_datacenters: "1", bootstrap: "true" },
-          runtime: { os: process.platform, arch: process.arch, version: process.version, goroutines: "0", max_procs: "1" },
-          disco: { mode: ctx.agent.mode, version: ctx.version },
-        },
-      });
+    method: "PUT", pattern: "/v1/agent/check/deregister/:id",
+    handler: async (ctx, req, res) => {
+      const id = req.params["id"]!;
+      if (isReservedCheckId(id)) throw new HttpError(400, `check ID "${id}" is managed by the agent`);
+      const found = await ctx.local.deregisterCheck(id, req.signal);
+      if (!found) throw new HttpError(404, `Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`);
+      sendText(res, 200, "");
+    },
+  },
+  {
+    method: "GET", pattern: "/v1/agent/members",
+    handler: async (ctx, req, res) => {
+      sendJson(res, 200, ctx.agent.members({ wan: flag(req.query, "wan") }).map(memberJson));
     },
   },
   {
@@ -128,18 +137,6 @@ export const agentRoutes: Route[] = [
       sendText(res, 200, "");
       // Answer first: leaving closes this listener.
       setImmediate(() => void ctx.agent.leave().catch((err: unknown) => ctx.logger.warn({ err }, "leave failed")));
-    },
-  },
-  {
-    method: "PUT", pattern: "/v1/agent/join/:address",
-    handler: async () => {
-      throw new NotSupportedError("joining other agents (multi-node clusters)");
-    },
-  },
-  {
-    method: "PUT", pattern: "/v1/agent/force-leave/:node",
-    handler: async () => {
-      throw new NotSupportedError("force-leave (multi-node clusters)");
     },
   },
 ];

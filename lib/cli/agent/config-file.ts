@@ -54,6 +54,8 @@ const SETTERS: Record<string, Setter> = {
   domain: (s, v, f) => { s.domain = asString(v, f); },
   start_join: (s, v, f) => { s.join = asStrings(v, f); },
   retry_join: (s, v, f) => { s.retryJoin = asStrings(v, f); },
+  start_join_wan: (s, v, f) => { s.joinWan = asStrings(v, f); },
+  retry_join_wan: (s, v, f) => { s.retryJoinWan = asStrings(v, f); },
   ui: (s, v, f) => { s.ui = asBool(v, f); },
   encrypt: (s, v, f) => { s.encrypt = asString(v, f); },
   log_level: (s, v, f) => { s.logLevel = asString(v, f); },

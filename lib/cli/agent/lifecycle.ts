@@ -26,6 +26,9 @@ export const AGENT_STATE_POLL_MS = 250;
  */
 export async function startAgent(options: AgentOptions, warn: (line: string) => void): Promise<Agent> {
   const { Agent } = await import("../../agent/agent.js");
+  // The agent's own handles are unref'd; a start that waits for its peers (bootstrap-expect, retry-join)
+  // would otherwise let the process exit half-way with status 0. Held until the command's own poll takes over.
+  const hold = setInterval(() => {}, AGENT_STATE_POLL_MS);
   try {
     return await Agent.start(options);
   } catch (err) {
@@ -34,6 +37,8 @@ export async function startAgent(options: AgentOptions, warn: (line: string) => 
     const agent = await Agent.start(withoutDns);
     warn(`DNS is off: ${err.message}`);
     return agent;
+  } finally {
+    clearInterval(hold);
   }
 }
 

@@ -30,6 +30,10 @@ export interface AgentSettings {
   domain?: string;
   join: string[];
   retryJoin: string[];
+  /** WAN gossip addresses of servers to join at start (`-join-wan`, `start_join_wan`). */
+  joinWan: string[];
+  /** WAN gossip addresses joined with retries (`-retry-join-wan`, `retry_join_wan`). */
+  retryJoinWan: string[];
   ui?: boolean;
   encrypt?: string;
   pidFile?: string;
@@ -42,7 +46,7 @@ export interface AgentSettings {
 
 /** Settings with nothing set. */
 export function emptySettings(): AgentSettings {
-  return { join: [], retryJoin: [], ports: {}, nodeMeta: {}, services: [] };
+  return { join: [], retryJoin: [], joinWan: [], retryJoinWan: [], ports: {}, nodeMeta: {}, services: [] };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -60,6 +64,8 @@ export function mergeSettings(base: AgentSettings, over: AgentSettings): AgentSe
   }
   out.join = [...base.join, ...over.join];
   out.retryJoin = [...base.retryJoin, ...over.retryJoin];
+  out.joinWan = [...base.joinWan, ...over.joinWan];
+  out.retryJoinWan = [...base.retryJoinWan, ...over.retryJoinWan];
   out.services = [...base.services, ...over.services];
   out.ports = { ...base.ports, ...definedOnly(over.ports) };
   out.nodeMeta = { ...base.nodeMeta, ...over.nodeMeta };
@@ -84,6 +90,8 @@ export function settingsFromFlags(flags: FlagValues): AgentSettings {
   s.domain = str("domain");
   s.join = flags.list("join");
   s.retryJoin = flags.list("retry-join");
+  s.joinWan = flags.list("join-wan");
+  s.retryJoinWan = flags.list("retry-join-wan");
   s.ui = bool("ui");
   s.encrypt = str("encrypt");
   s.pidFile = str("pid-file");

@@ -55,6 +55,25 @@ function checkPort(port: number, field: string, allowNegative: boolean): void {
 }
 
 /**
+ * The WAN options, as Consul's: a raft server that uses gossip (-bind or a
+ * serf port) or asks for the WAN (-serf-wan-port, -join-wan,
+ * -retry-join-wan) binds WAN gossip on the bind host and -serf-wan-port;
+ * WAN join addresses without a port get -serf-wan-port. Join addresses on an
+ * agent that is not a raft server are passed on, for Agent.start to refuse
+ * with a clear message.
+ */
+function wanOptions(s: AgentSettings, wanPort: number, raftServer: boolean, gossip: boolean): Pick<AgentOptions, "bindWan" | "joinWan" | "retryJoinWan"> {
+  const joinWan = s.joinWan.map((a) => withDefaultPort(a, wanPort));
+  const retryJoinWan = s.retryJoinWan.map((a) => withDefaultPort(a, wanPort));
+  const asked = gossip || s.ports.serfWan !== undefined || joinWan.length > 0 || retryJoinWan.length > 0;
+  return {
+    ...(raftServer && asked ? { bindWan: joinHostPort(s.bindAddr ?? "0.0.0.0", wanPort) } : {}),
+    ...(joinWan.length > 0 ? { joinWan } : {}),
+    ...(retryJoinWan.length > 0 ? { retryJoinWan } : {}),
+  };
+}
+
+/**
  * Builds the agent options (logger excluded).
  * @throws InvalidConfigError naming the setting: conflicting bootstrap flags,
  *   a missing -data-dir outside -dev, a port out of range.
@@ -87,6 +106,7 @@ export function toAgentOptions(s: AgentSettings): AgentPlan {
     : (s.bootstrapExpect ?? 1) > 1 ? `-bootstrap-expect=${s.bootstrapExpect}`
     : server ? "-server without -bootstrap"
     : "a client agent (neither -server nor -dev)";
+  const wan = wanOptions(s, ports.serfWan, !single && server, gossipPorts);
   const clientAddr = (s.clientAddr ?? DEFAULT_CLIENT_ADDR).trim().split(/\s+/)[0] || DEFAULT_CLIENT_ADDR;
   const bindHost = s.bindAddr;
   const gossipGiven = bindHost !== undefined || s.ports.serfLan !== undefined || s.ports.server !== undefined;
@@ -103,6 +123,7 @@ export function toAgentOptions(s: AgentSettings): AgentPlan {
     ...(advertise !== undefined ? { advertise } : {}),
     ...(gossipGiven ? { bind: joinHostPort(bindHost ?? "0.0.0.0", ports.serfLan) } : {}),
     ...(rpc !== undefined ? { rpc } : {}),
+    ...wan,
     ...(s.encrypt !== undefined ? { encrypt: s.encrypt } : {}),
     ...(Object.keys(s.nodeMeta).length > 0 ? { meta: { ...s.nodeMeta } } : {}),
     ...(ports.http >= 0 ? { http: joinHostPort(clientAddr, ports.http) } : {}),

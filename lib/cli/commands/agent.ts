@@ -20,6 +20,7 @@ import {
 } from "../agent/lifecycle.js";
 import { emptySettings, mergeSettings, settingsFromFlags, type AgentSettings } from "../agent/settings.js";
 import { toAgentOptions } from "../agent/to-options.js";
+import { reloadConfigServicesOnRequest } from "../agent/reload.js";
 import type { FlagValues } from "../flags.js";
 
 const AGENT_FLAGS: FlagSpec[] = [
@@ -37,6 +38,8 @@ const AGENT_FLAGS: FlagSpec[] = [
   { name: "domain", kind: "string", placeholder: "<domain>", usage: "DNS domain. Default disco." },
   { name: "join", kind: "list", placeholder: "<addr>", usage: "Another server to join. Until gossip lands: its RPC address (host[:server-port]), and every other server must be listed." },
   { name: "retry-join", kind: "list", placeholder: "<addr>", usage: "Like -join (cloud auto-join is not supported)." },
+  { name: "join-wan", kind: "list", placeholder: "<addr>", usage: "A server's WAN gossip address (host[:serf-wan-port]) to join at start; servers only." },
+  { name: "retry-join-wan", kind: "list", placeholder: "<addr>", usage: "Like -join-wan, retried until it answers." },
   { name: "ui", kind: "bool", usage: "Serves the web UI at /ui/." },
   { name: "encrypt", kind: "string", placeholder: "<key>", usage: "Gossip encryption key (see `disco keygen`)." },
   { name: "config-file", kind: "list", placeholder: "<path>", usage: "A JSON file of Consul agent configuration; flags override it." },
@@ -91,11 +94,14 @@ export const agentCommand: Command = {
         + "for one node use -dev, or -server -bootstrap -data-dir=DIR", { cause: err });
     }
     let dnsPort: number | undefined;
+    let stopReload = (): void => {};
     try {
       const dns = dnsPortOf(agent);
       if (!dns.known && plan.options.dns !== undefined) io.stderr("==> Warning: this agent cannot serve DNS yet; continuing without DNS\n");
       dnsPort = dns.port;
       await registerConfigServices(agent, settings.services);
+      // `disco reload` (PUT /v1/agent/reload) re-reads the config files' services and checks.
+      stopReload = reloadConfigServicesOnRequest(agent, settings.services, async () => (await loadSettings(io, flags)).services);
       if (settings.pidFile) await writePidFile(settings.pidFile, io.pid);
     } catch (err) {
       await agent.close();
@@ -110,6 +116,7 @@ export const agentCommand: Command = {
       encrypted: plan.options.encrypt !== undefined, ui: plan.options.ui ?? false,
     }));
     const reason = await waitForStop(agent, interrupts);
+    stopReload();
     try {
       if (reason.kind === "signal") {
         io.stderr(`==> Caught signal: ${reason.signal}\n==> Gracefully shutting down agent...\n`);

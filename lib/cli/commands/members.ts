@@ -41,7 +41,7 @@ export const membersCommand: Command = {
   flags: [
     { name: "detailed", kind: "bool", usage: "Shows every member's tags instead of Type/Build/Protocol/DC." },
     { name: "status", kind: "string", placeholder: "<regex>", usage: "Only members whose status matches this regular expression (alive, left, failed …)." },
-    { name: "wan", kind: "bool", usage: "Lists the WAN pool (multi-datacenter; not supported yet)." },
+    { name: "wan", kind: "bool", usage: "Lists the WAN pool: the servers of every datacenter (ask a server)." },
   ],
   async run({ io, flags, args, client }) {
     if (args.length > 0) throw new UsageError(`members takes no arguments, got "${args[0]}"`);

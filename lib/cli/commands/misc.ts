@@ -1,6 +1,5 @@
 /**
- * Small commands: keygen, version, reload, event, and the placeholders for
- * commands that belong to later work (template, run).
+ * Small commands: keygen, version, reload, event and maint.
  *
  * @module
  */
@@ -86,6 +85,68 @@ export const eventCommand: Command = {
   },
 };
 
+/** Check ID of node maintenance, and the prefix of a service's (Consul's). */
+const NODE_MAINT_CHECK = "_node_maintenance";
+const SERVICE_MAINT_PREFIX = "_service_maintenance:";
 
+/** What `disco maint` lists from /v1/agent/checks. */
+interface MaintCheckJson {
+  CheckID: string;
+  Node: string;
+  ServiceID: string;
+  Notes: string;
+}
 
+/** The maintenance checks of the agent, in `consul maint`'s layout ("" when none). */
+function formatMaintenance(checks: MaintCheckJson[]): string {
+  const blocks: string[] = [];
+  for (const c of checks) {
+    if (c.CheckID === NODE_MAINT_CHECK) blocks.push(`Node:\n  Name:   ${c.Node}\n  Reason: ${c.Notes}\n`);
+  }
+  for (const c of checks) {
+    if (c.CheckID.startsWith(SERVICE_MAINT_PREFIX)) blocks.push(`Service:\n  ID:     ${c.ServiceID}\n  Reason: ${c.Notes}\n`);
+  }
+  return blocks.join("\n");
+}
 
+/** `disco maint`. */
+export const maintCommand: Command = {
+  path: ["maint"],
+  synopsis: "Controls node or service maintenance mode",
+  usage: "[options]",
+  help: "Without -enable or -disable, lists what is in maintenance. A node or service in maintenance\n"
+    + "leaves every passing-only answer (DNS, resolvers, ?passing) until maintenance is disabled.",
+  http: true,
+  flags: [
+    { name: "enable", kind: "bool", usage: "Enables maintenance mode." },
+    { name: "disable", kind: "bool", usage: "Disables maintenance mode." },
+    { name: "reason", kind: "string", placeholder: "<text>", usage: "Why (with -enable); shown in the check's notes." },
+    { name: "service", kind: "string", placeholder: "<id>", usage: "A service ID of the agent instead of the whole node." },
+  ],
+  async run({ io, flags, args, client }) {
+    noArgs(args, "maint");
+    const enable = flags.bool("enable");
+    const disable = flags.bool("disable");
+    if (enable && disable) throw new UsageError("only one of -enable or -disable may be given");
+    if (flags.has("reason") && !enable) throw new UsageError("-reason may only be given with -enable");
+    const service = flags.string("service");
+    if (service === "") throw new UsageError("-service needs a service ID");
+    const api = client();
+    if (!enable && !disable) {
+      if (service !== undefined) throw new UsageError("-service needs -enable or -disable");
+      const checks = await api.getJson<Record<string, MaintCheckJson>>("/v1/agent/checks");
+      io.stdout(formatMaintenance(Object.values(checks)));
+      return 0;
+    }
+    // Spelled out: the client sends `true` as a bare flag, and the agent wants a value.
+    const query = { enable: enable ? "true" : "false", reason: enable ? flags.string("reason") : undefined };
+    if (service !== undefined) {
+      await api.request("PUT", `/v1/agent/service/maintenance/${encodeURIComponent(service)}`, { query });
+      io.stdout(`Service ${enable ? "entered" : "left"} maintenance mode: ${service}\n`);
+    } else {
+      await api.request("PUT", "/v1/agent/maintenance", { query });
+      io.stdout(enable ? "Node entered maintenance mode\n" : "Node left maintenance mode\n");
+    }
+    return 0;
+  },
+};

@@ -6,7 +6,7 @@
  */
 import type { AgentResponse, Query } from "../client.js";
 import { encodePath } from "../client.js";
-import { NotSupportedYetError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { FlagValues } from "../flags.js";
 
 /** One watch: a blocking GET and how to read its answer. */
@@ -82,6 +82,7 @@ export function watchPlan(flags: FlagValues): WatchPlan {
       return { path, query: {}, accept: [], result: json };
     }
     default:
-      throw new NotSupportedYetError("-type=event: the agent has no user events");
+      // "event": the events this agent kept, oldest first (Consul hands the handler the same list).
+      return { path: "/v1/event/list", query: { name: flags.string("name") }, accept: [], result: json };
   }
 }
