@@ -289,26 +289,29 @@ export class RaftNode {
     if (!this.leaderId) return Promise.reject(new NoLeaderError());
     const context = `${this.o.id}#${++this.readSeq}`;
     return new Promise<void>((resolve, reject) => {
+      // Every way out removes the abort listener: a caller's long-lived signal must not collect them.
+      const settle = (err?: unknown): void => {
+        options.signal?.removeEventListener("abort", onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
       const timer = this.o.timers.after(options.timeoutMs ?? 5000, () => {
         this.reads.delete(context);
-        reject(new TimeoutError("read index was not confirmed in time"));
+        settle(new TimeoutError("read index was not confirmed in time"));
       });
       const onAbort = (): void => {
         this.reads.delete(context);
         timer.cancel();
-        reject(new AbortedError({ cause: options.signal?.reason }));
+        settle(new AbortedError({ cause: options.signal?.reason }));
       };
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      this.reads.set(context, {
-        resolve: () => { options.signal?.removeEventListener("abort", onAbort); resolve(); },
-        reject, timer,
-      });
+      this.reads.set(context, { resolve: () => settle(), reject: (err) => settle(err), timer });
       try {
         this.core.readIndex(context);
       } catch (err) {
         this.reads.delete(context);
         timer.cancel();
-        reject(err);
+        settle(err);
         return;
       }
       this.kick();

@@ -9,7 +9,7 @@ import type { WatchScope } from "../../catalog/scope.js";
 import type { Consistency } from "../../agent/backend.js";
 import type { HttpApiContext } from "./context.js";
 import { HttpError } from "./errors.js";
-import { blockingParams, consulHeaders, flag, type ApiRequest } from "./request.js";
+import { blockingParams, consulHeaderList, consulHeaders, flag, type ApiRequest } from "./request.js";
 
 /** Refuses a `?dc=` naming another datacenter, as Consul does when it has no path there. */
 export function checkDatacenter(ctx: HttpApiContext, req: ApiRequest): void {
@@ -62,33 +62,53 @@ export const RESPONSE_CACHE_ENTRIES_MAX = 1024;
  */
 const responseCaches = new WeakMap<HttpApiContext, Map<string, { index: number; body: Buffer }>>();
 
+/**
+ * The cache key: the path and the query minus the blocking parameters (they
+ * do not change the answer). Built from the query string as received, so it
+ * costs a few string operations; two spellings of one query only take two
+ * entries.
+ */
 function cacheKey(req: ApiRequest): string {
-  const q = new URLSearchParams(req.query);
-  q.delete("index");
-  q.delete("wait");
-  q.sort();
-  return `${req.path}?${q.toString()}`;
+  const search = req.search ?? req.query.toString();
+  if (!search.includes("index") && !search.includes("wait")) return `${req.path}?${search}`;
+  let kept = "";
+  for (const part of search.split("&")) {
+    const eq = part.indexOf("=");
+    const name = eq < 0 ? part : part.slice(0, eq);
+    if (name === "index" || name === "wait") continue;
+    kept = kept === "" ? part : `${kept}&${part}`;
+  }
+  return `${req.path}?${kept}`;
 }
 
-/** A blocking read answered with JSON. */
+/** The cached answer for this request at `index`, encoding it when the scope has moved. */
+function cachedBody(ctx: HttpApiContext, req: ApiRequest, index: number, compute: () => unknown): Buffer {
+  let cache = responseCaches.get(ctx);
+  if (!cache) responseCaches.set(ctx, (cache = new Map()));
+  const key = cacheKey(req);
+  const hit = cache.get(key);
+  if (hit && hit.index === index) return hit.body;
+  const value = compute();
+  const body = Buffer.from(req.query.has("pretty") ? JSON.stringify(value, null, 4) : JSON.stringify(value));
+  cache.delete(key);
+  if (cache.size >= RESPONSE_CACHE_ENTRIES_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(key, { index, body });
+  return body;
+}
+
+/**
+ * A blocking read answered with JSON. The status line and headers go out in
+ * one writeHead call: setHeader one by one costs more than the whole cached
+ * lookup.
+ */
 export async function blockingJson(
   ctx: HttpApiContext, req: ApiRequest, res: ServerResponse, scope: WatchScope, compute: () => unknown,
 ): Promise<void> {
   const index = await waitForScope(ctx, req, scope);
-  readHeaders(ctx, req, res, index);
-  let cache = responseCaches.get(ctx);
-  if (!cache) responseCaches.set(ctx, (cache = new Map()));
-  const key = cacheKey(req);
-  let hit = cache.get(key);
-  if (!hit || hit.index !== index) {
-    const value = compute();
-    hit = { index, body: Buffer.from(req.query.has("pretty") ? JSON.stringify(value, null, 4) : JSON.stringify(value)) };
-    cache.delete(key);
-    if (cache.size >= RESPONSE_CACHE_ENTRIES_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(key, hit);
-  }
-  res.statusCode = 200;
-  res.setHeader("Content-Type", "application/json");
-  res.setHeader("Content-Length", hit.body.length);
-  res.end(hit.body);
+  const body = cachedBody(ctx, req, index, compute);
+  const consistency = consistencyOf(req);
+  const headers = consulHeaderList(index, ctx.backend.leaderContact(), consistency === "default" ? "leader" : consistency);
+  headers.push("Content-Type", "application/json", "Content-Length", String(body.length));
+  res.writeHead(200, headers);
+  res.end(body);
 }

@@ -16,6 +16,8 @@ class MemoryResponse extends EventEmitter {
   statusCode = 200;
   headersSent = false;
   destroyed = false;
+  /** Set by end(): a 'close' after it is the normal end, not the client leaving. */
+  writableFinished = false;
   readonly headers: Record<string, string> = {};
   body: Buffer = Buffer.alloc(0);
   private finish!: () => void;
@@ -26,9 +28,21 @@ class MemoryResponse extends EventEmitter {
     return this;
   }
 
+  /** Sets the status and headers (an object, or a flat name, value, … list). */
+  writeHead(status: number, headers?: Record<string, string | number | readonly string[]> | readonly (string | number)[]): this {
+    this.statusCode = status;
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), String(headers[i + 1]));
+    } else if (headers) {
+      for (const [k, v] of Object.entries(headers)) this.setHeader(k, v);
+    }
+    return this;
+  }
+
   end(data?: string | Uint8Array): this {
     if (data !== undefined) this.body = typeof data === "string" ? Buffer.from(data) : Buffer.from(data);
     this.headersSent = true;
+    this.writableFinished = true;
     this.finish();
     this.emit("close");
     return this;
