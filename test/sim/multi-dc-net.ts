@@ -15,6 +15,7 @@ import { blockingWaitOf, type WanRequest, type WanServer } from "../../lib/agent
 import { AbortedError, TimeoutError } from "../../lib/util/errors.js";
 import type { Rng } from "../../lib/util/rng.js";
 import type { TimerHandle, Timers } from "../../lib/util/timers.js";
+import { TimedHeap } from "./timed-heap.js";
 
 interface Pending {
   at: number;
@@ -27,7 +28,7 @@ interface Pending {
 export class SimTimers implements Timers {
   private now = 0;
   private seq = 0;
-  private heap: Pending[] = [];
+  private heap = new TimedHeap<Pending>();
 
   nowMs(): number {
     return this.now;
@@ -35,14 +36,14 @@ export class SimTimers implements Timers {
 
   after(ms: number, fn: () => void): TimerHandle {
     const p: Pending = { at: this.now + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
-    this.push(p);
+    this.heap.push(p);
     return { cancel: () => void (p.cancelled = true) };
   }
 
   /** When the next live callback is due, or Infinity. */
   nextDueMs(): number {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-    return this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
+    while (this.heap.size > 0 && this.heap.peek()!.cancelled) this.heap.pop();
+    return this.heap.peek()?.at ?? Number.POSITIVE_INFINITY;
   }
 
   /** Runs every callback due at the next due time (not later ones); returns false when there is none up to `until`. */
@@ -50,8 +51,8 @@ export class SimTimers implements Timers {
     const at = this.nextDueMs();
     if (at > until) return false;
     this.now = at;
-    while (this.heap.length > 0 && this.heap[0]!.at === at) {
-      const p = this.pop();
+    while (this.heap.size > 0 && this.heap.peek()!.at === at) {
+      const p = this.heap.pop();
       if (!p.cancelled) p.fn();
     }
     return true;
@@ -60,41 +61,6 @@ export class SimTimers implements Timers {
   /** Moves the clock to `ms` (no callback may be due before it). */
   setNow(ms: number): void {
     this.now = Math.max(this.now, ms);
-  }
-
-  private less(a: Pending, b: Pending): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  private push(p: Pending): void {
-    const h = this.heap;
-    h.push(p);
-    for (let i = h.length - 1; i > 0;) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-
-  private pop(): Pending {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
 
