@@ -63,6 +63,8 @@ export class LocalServices {
   private readonly services = new Map<string, LocalService>();
   /** Checks registered on their own (/v1/agent/check/register): of the node, or added to a service. */
   private readonly standalone = new Map<string, LocalCheck>();
+  /** Per service ID, the end of the chain of changes in progress (see serialized()). */
+  private readonly queues = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -108,7 +110,28 @@ export class LocalServices {
    * Registers (or replaces) a service and starts its checks. Resolves once the
    * registration is committed to the catalog.
    */
-  async register(parsed: ParsedService, signal?: AbortSignal): Promise<void> {
+  register(parsed: ParsedService, signal?: AbortSignal): Promise<void> {
+    return this.serialized(parsed.id, () => this.registerNow(parsed, signal));
+  }
+
+  /**
+   * Runs changes to one service ID one after another: two concurrent
+   * registrations (or a registration and a deregistration) of the same ID
+   * would otherwise each replace the runners they saw at their start, and
+   * leave the other's check runners and heartbeats running.
+   */
+  private serialized<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prior = this.queues.get(id) ?? Promise.resolve();
+    const run = prior.then(fn, fn);
+    const settled = run.then(() => undefined, () => undefined);
+    this.queues.set(id, settled);
+    void settled.then(() => {
+      if (this.queues.get(id) === settled) this.queues.delete(id);
+    });
+    return run;
+  }
+
+  private async registerNow(parsed: ParsedService, signal?: AbortSignal): Promise<void> {
     const previous = this.services.get(parsed.id);
     const initial = (def: CheckDefinition): CheckResult =>
       def.kind === "ttl" && parsed.heartbeat
@@ -303,7 +326,11 @@ export class LocalServices {
   }
 
   /** Deregisters a service this agent holds. Resolves false when it holds none by that ID. */
-  async deregister(serviceId: string, signal?: AbortSignal): Promise<boolean> {
+  deregister(serviceId: string, signal?: AbortSignal): Promise<boolean> {
+    return this.serialized(serviceId, () => this.deregisterNow(serviceId, signal));
+  }
+
+  private async deregisterNow(serviceId: string, signal?: AbortSignal): Promise<boolean> {
     const local = this.services.get(serviceId);
     // A service left from a previous run (only its TTL runner here) can be deregistered too, e.g. by its reaper.
     const orphaned = this.dropOrphans(serviceId);
