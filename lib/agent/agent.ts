@@ -573,13 +573,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   /**
-   * Consul's force-leave: a failed member's node leaves the catalog now.
-   * `prune` is accepted; the gossip pool still forgets the member on its own schedule.
+   * Consul's force-leave: a failed member's node leaves the catalog now and
+   * turns "left" on every member of the gossip pool; with `prune` every
+   * member also forgets it at once. A live member refutes it and stays.
    * @throws GossipRequiredError without `bind`; NotFoundError for an unknown member.
    */
   forceLeave(node: string, options: { prune?: boolean; signal?: AbortSignal } = {}): Promise<ForceLeaveResult> {
     this.assertOpen();
-    return forceLeave(this.gossip, this.backend, node, this.timers.nowMs(), options.signal);
+    return forceLeave(this.gossip, this.backend, node, this.timers.nowMs(), options.signal, { prune: options.prune });
   }
 
   /** Asks the host to reload its configuration (the `reload` event). @throws ReloadNotHandledError when nothing listens. */

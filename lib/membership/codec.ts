@@ -6,6 +6,12 @@
  * ProtocolError. Nothing else ever escapes the decoders.
  *
  * Packet: `[version, [message, …]]`; each message is `[typeCode, …fields]`.
+ * Every type has exactly one arity: a field is never optional, so a message
+ * is either read whole or refused. A force-leave is its own type (8,
+ * `[8, node, incarnation, from, prune]`) rather than an optional field on
+ * dead, which keeps dead at exactly four fields. A peer that predates type 8
+ * refuses a packet carrying one (ProtocolError, counted), so in a rolling
+ * upgrade force-leave only once every member runs a build that knows it.
  * Push-pull: `[version, join, userLtime, [[name, address, port, incarnation, statusCode, meta], …]]`.
  *
  * @module
@@ -44,6 +50,7 @@ const TYPE_CODES = {
   suspect: 5,
   dead: 6,
   user: 7,
+  "force-leave": 8,
 } as const satisfies Record<SwimMessage["type"], number>;
 
 const STATUS_CODES: readonly MemberStatus[] = ["alive", "suspect", "failed", "left"];
@@ -68,6 +75,8 @@ function toTuple(msg: SwimMessage): Tuple {
       return [TYPE_CODES.dead, msg.node, msg.incarnation, msg.from];
     case "user":
       return [TYPE_CODES.user, msg.origin, msg.ltime, msg.name, msg.payload];
+    case "force-leave":
+      return [TYPE_CODES["force-leave"], msg.node, msg.incarnation, msg.from, msg.prune];
   }
 }
 
@@ -140,6 +149,13 @@ function fromTuple(t: unknown): SwimMessage {
       check(badEventName(t[3]), "user.name");
       check(badPayload(t[4]), "user.payload");
       return { type: "user", origin: t[1], ltime: t[2], name: t[3], payload: new Uint8Array(t[4] as Uint8Array) };
+    case TYPE_CODES["force-leave"]:
+      arity(t, 5, "force-leave");
+      check(badName(t[1]), "force-leave.node");
+      check(badCounter(t[2]), "force-leave.incarnation");
+      check(badName(t[3]), "force-leave.from");
+      if (typeof t[4] !== "boolean") throw new ProtocolError("force-leave.prune must be a boolean");
+      return { type: "force-leave", node: t[1], incarnation: t[2], from: t[3], prune: t[4] };
     default:
       throw new ProtocolError(`unknown message type ${String(t[0])}`);
   }

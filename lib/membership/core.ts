@@ -39,6 +39,7 @@ import type {
   Address,
   AliveMessage,
   DeadMessage,
+  ForceLeaveMessage,
   Member,
   MemberEvent,
   MemberMeta,
@@ -58,7 +59,7 @@ import { Awareness, AWARENESS_DELTA, missedProbeDelta } from "./awareness.js";
 import { Suspicion } from "./suspicion.js";
 import { BroadcastQueue } from "./broadcasts.js";
 import { MemberTable, isLive, toMember, type MemberState } from "./member-table.js";
-import { aliveApplies, deadApplies, suspectOutcome } from "./rules.js";
+import { aliveApplies, deadApplies, forceLeaveOutcome, suspectOutcome } from "./rules.js";
 import {
   pushPullIntervalScaledMs,
   retransmitLimit,
@@ -139,6 +140,8 @@ interface Forward {
 
 const memberKey = (name: string): string => `m:${name}`;
 const eventKey = (origin: string, ltime: number): string => `u:${ltime}:${origin}`;
+// Apart from the member's own news (memberKey), so neither a failure nor a refutation drops it from the queue.
+const forceLeaveKey = (name: string): string => `f:${name}`;
 
 /** One member's SWIM + Lifeguard protocol state; see the module comment for the driver loop. */
 export class SwimCore {
@@ -405,6 +408,38 @@ export class SwimCore {
   }
 
   /**
+   * Consul's `force-leave`: tells every member that `name` has left. A failed
+   * member becomes "left" here at once and everywhere as the news spreads (one
+   * member-leave event on each member), so nobody tries to reconnect to it;
+   * with `prune` every member also forgets it at once rather than at its reap
+   * time. The news carries the incarnation we know `name` by, so a member that
+   * is in fact alive outbids it with a refutation and stays alive everywhere.
+   * A live member's status is not changed; should it fail before refuting, it
+   * is recorded as left (Serf's "leaving").
+   * @returns false when no member has that name (nothing is sent).
+   * @throws InvalidArgumentError for a bad name, this member's own (use
+   *   leave()) or a non-boolean `prune`; ClosedError after leave().
+   */
+  forceLeave(name: string, options: { prune?: boolean } = {}): boolean {
+    if (this.leaving) throw new ClosedError("membership (left the cluster)");
+    const reason = badName(name);
+    if (reason) throw new InvalidArgumentError("name", reason);
+    if (name === this.name) throw new InvalidArgumentError("name", "is this member; it leaves with leave()");
+    const prune = options?.prune ?? false;
+    if (typeof prune !== "boolean") throw new InvalidArgumentError("prune", "must be a boolean");
+    const cur = this.table.get(name);
+    if (!cur) return false;
+    const msg: ForceLeaveMessage = { type: "force-leave", node: name, incarnation: cur.incarnation, from: this.name, prune };
+    this.applyForceLeave(msg);
+    // Also hand it straight to a few live members: piggybacking alone also goes to the recently
+    // dead (gossip to the dead), which in a small cluster can spend every transmission on them.
+    for (const m of this.table.randomMembers(this.config.gossipNodes, (x) => x.status === "alive")) this.send(m, [msg]);
+    // Spread it even when nothing changed here: others may still see the member failed.
+    this.enqueue(forceLeaveKey(name), msg);
+    return true;
+  }
+
+  /**
    * Fires a user event to every member (delivered locally too). Carries the
    * Lamport time; receivers de-duplicate by (origin, time).
    * @throws InvalidArgumentError for a bad name or an oversized payload; ClosedError after leave().
@@ -595,6 +630,9 @@ export class SwimCore {
       case "dead":
         this.applyDead(msg);
         return;
+      case "force-leave":
+        if (this.applyForceLeave(msg)) this.enqueue(forceLeaveKey(msg.node), msg);
+        return;
       case "user":
         this.applyUserEvent(msg);
         return;
@@ -690,11 +728,55 @@ export class SwimCore {
     const isLeave = msg.from === msg.node;
     if (!deadApplies(cur, msg.incarnation, isLeave)) return;
     const m = cur!;
+    const intent = m.leaveIntent;
+    // A force-leave heard while it was live turns its failure into a leave, unless it refuted since.
+    const forced = !isLeave && intent !== undefined && intent.incarnation >= msg.incarnation;
+    const left = isLeave || forced;
+    m.leaveIntent = undefined;
     this.suspicions.delete(m.name);
     m.incarnation = msg.incarnation;
-    this.table.setStatus(m, isLeave ? "left" : "failed", now);
+    this.table.setStatus(m, left ? "left" : "failed", now);
     this.enqueue(memberKey(m.name), msg);
-    this.emit(isLeave ? "member-leave" : "member-failed", m);
+    this.emit(left ? "member-leave" : "member-failed", m);
+    if (forced && intent.prune) this.forget(m);
+  }
+
+  /**
+   * Applies a force-leave (ours or heard). Returns whether it was news here:
+   * relaying only news means each member passes one on at most once or twice,
+   * so it cannot echo forever.
+   */
+  private applyForceLeave(msg: ForceLeaveMessage): boolean {
+    const cur = this.table.get(msg.node);
+    if (cur === this.table.self) {
+      // As Serf: a live member refutes a leave it did not announce itself.
+      if (!this.leaving && msg.incarnation >= cur.incarnation) this.refute(msg.incarnation);
+      return false;
+    }
+    const outcome = forceLeaveOutcome(cur, msg.incarnation, msg.prune);
+    if (outcome === "ignore") return false;
+    const m = cur!;
+    if (outcome === "intent") {
+      const had = m.leaveIntent;
+      const known = had !== undefined && (had.incarnation > msg.incarnation || (had.incarnation === msg.incarnation && (had.prune || !msg.prune)));
+      if (known) return false;
+      m.leaveIntent = { incarnation: msg.incarnation, prune: msg.prune };
+    } else {
+      if (m.status === "failed") {
+        this.suspicions.delete(m.name);
+        m.incarnation = msg.incarnation;
+        this.table.setStatus(m, "left", this.clock.nowMs());
+        this.emit("member-leave", m);
+      }
+      if (outcome === "prune") this.forget(m);
+    }
+    return true;
+  }
+
+  /** Removes a failed or left member from the table now (force-leave with prune). */
+  private forget(m: MemberState): void {
+    this.suspicions.delete(m.name);
+    this.table.remove(m);
   }
 
   /** Someone thinks we are suspect, dead or someone else: outbid them with a higher incarnation. */

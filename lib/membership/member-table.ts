@@ -18,6 +18,12 @@ export interface MemberState {
   status: MemberStatus;
   /** When the status last changed (ms on the core's clock); reaping and gossip-to-the-dead use it. */
   changedMs: number;
+  /**
+   * A force-leave heard while the member was live (Serf's "leaving"): should
+   * it fail at an incarnation up to `incarnation`, it is recorded as left
+   * (and forgotten with `prune`) instead of failed. A refutation outbids it.
+   */
+  leaveIntent?: { incarnation: number; prune: boolean };
 }
 
 /** True for members that take part in probing: alive or suspect. */
@@ -72,6 +78,22 @@ export class MemberTable {
     const j = this.rng.int(this.order.length);
     const last = this.order.length - 1;
     [this.order[j], this.order[last]] = [this.order[last]!, this.order[j]!];
+  }
+
+  /**
+   * Forgets a member at once (force-leave with prune) instead of at the end
+   * of a probe round. Self cannot be removed: that is a bug in the caller.
+   */
+  remove(m: MemberState): void {
+    if (m === this.self) throw new Error("membership: the member table cannot remove self");
+    if (this.byName.get(m.name) !== m) return;
+    this.byName.delete(m.name);
+    if (isLive(m.status)) this.live--;
+    const i = this.order.indexOf(m.name);
+    if (i < 0) return;
+    this.order.splice(i, 1);
+    // Keep the round's position on the member that was next.
+    if (i < this.index) this.index--;
   }
 
   /** Changes a member's status, keeping the live count right. */

@@ -297,6 +297,26 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   }
 
   /**
+   * Consul's `force-leave`: marks member `name` "left" and spreads that, so
+   * every member records it as left (a `member-leave` event on each, once)
+   * and nobody keeps trying to reconnect to it; with `prune` every member also
+   * forgets it at once instead of at its reap time (`leftReapMs`). Meant for a
+   * failed member: the news carries the incarnation this node knows, so a
+   * member that is in fact alive refutes it and stays alive everywhere (its
+   * status is not changed meanwhile; if it fails before refuting, it is
+   * recorded as left). Returns at once; the news spreads with the gossip.
+   * @returns false when this node knows no member by that name (nothing is sent).
+   * @throws InvalidArgumentError for a bad name, this node's own (use
+   *   {@link leave}) or a non-boolean `prune`; ClosedError after close() or leave().
+   */
+  forceLeave(name: string, options: { prune?: boolean } = {}): boolean {
+    this.assertOpen();
+    const known = this.core.forceLeave(name, options);
+    this.pump();
+    return known;
+  }
+
+  /**
    * Sends a user event to every member, this one included (delivered as a
    * `user-event`). Strings are sent as UTF-8.
    * @throws InvalidArgumentError for a bad name or a payload over 512 bytes; ClosedError after close() or leave().

@@ -47,3 +47,21 @@ export function deadApplies(cur: KnownState | undefined, incarnation: number, is
   if (cur.status === "failed") return isLeave;
   return true;
 }
+
+/** What a force-leave message does; see {@link forceLeaveOutcome}. */
+export type ForceLeaveOutcome = "ignore" | "intent" | "leave" | "prune";
+
+/**
+ * A force-leave about an unknown member, or at an older incarnation than the
+ * one we know (it has since refuted or rejoined), is ignored. About a live
+ * member it is only remembered as an intent (Serf's "leaving"): the member may
+ * be alive and refute, so its status does not change. A failed member becomes
+ * left; with `prune` a failed or left member is also forgotten. A left member
+ * without `prune` has nothing left to change.
+ */
+export function forceLeaveOutcome(cur: KnownState | undefined, incarnation: number, prune: boolean): ForceLeaveOutcome {
+  if (cur === undefined || incarnation < cur.incarnation) return "ignore";
+  if (cur.status === "alive" || cur.status === "suspect") return "intent";
+  if (prune) return "prune";
+  return cur.status === "failed" ? "leave" : "ignore";
+}

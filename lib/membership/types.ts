@@ -104,6 +104,27 @@ export interface DeadMessage {
   from: string;
 }
 
+/**
+ * An operator's force-leave (Consul's `force-leave`, Serf's leave intent for
+ * another member), issued by `from` about `node` at the incarnation `from`
+ * knows it by. A failed member becomes "left"; with `prune` every member also
+ * forgets it at once. A live member is not changed (it may refute: `node`
+ * itself answers with an alive at a higher incarnation); should it fail at an
+ * incarnation up to this one, it is recorded as left rather than failed.
+ *
+ * Its own message type rather than a flag on {@link DeadMessage}, whose
+ * `from === node` already means a graceful leave: a force-leave must not
+ * turn a member that is alive in the receiver's view into "left".
+ */
+export interface ForceLeaveMessage {
+  type: "force-leave";
+  node: string;
+  incarnation: number;
+  from: string;
+  /** Also remove the member from every member list at once (`consul force-leave -prune`). */
+  prune: boolean;
+}
+
 /** A user event; `origin` and `ltime` (Lamport time) identify it for de-duplication. */
 export interface UserEventMessage {
   type: "user";
@@ -122,6 +143,7 @@ export type SwimMessage =
   | AliveMessage
   | SuspectMessage
   | DeadMessage
+  | ForceLeaveMessage
   | UserEventMessage;
 
 /** One member in a push-pull state exchange. */

@@ -29,6 +29,8 @@ const every: SwimMessage[] = [
   { type: "suspect", node: "b", incarnation: 3, from: "a" },
   { type: "dead", node: "b", incarnation: Number.MAX_SAFE_INTEGER, from: "b" },
   { type: "user", origin: "a", ltime: 9, name: "deploy", payload: new Uint8Array([1, 2, 3]) },
+  { type: "force-leave", node: "c", incarnation: 4, from: "a", prune: true },
+  { type: "force-leave", node: "c", incarnation: 0, from: "a", prune: false },
 ];
 
 t.test("codec: every message type round-trips, alone and compound", async (t) => {
@@ -116,6 +118,13 @@ const violations: [label: string, value: unknown][] = [
   ["user with string payload", [V, [[7, "a", 1, "ev", "payload"]]]],
   ["user with oversized payload", [V, [[7, "a", 1, "ev", new Uint8Array(USER_EVENT_PAYLOAD_BYTES_MAX + 1)]]]],
   ["user with empty name", [V, [[7, "a", 1, "", new Uint8Array(0)]]]],
+  ["dead with a fifth field (force-leave is type 8, not a flag)", [V, [[6, "b", 1, "a", true]]]],
+  ["force-leave without prune", [V, [[8, "b", 1, "a"]]]],
+  ["force-leave with an extra field", [V, [[8, "b", 1, "a", false, 0]]]],
+  ["force-leave with numeric prune", [V, [[8, "b", 1, "a", 1]]]],
+  ["force-leave with negative incarnation", [V, [[8, "b", -1, "a", false]]]],
+  ["force-leave with empty node", [V, [[8, "", 1, "a", false]]]],
+  ["force-leave with numeric from", [V, [[8, "b", 1, 5, false]]]],
 ];
 
 t.test("codec: packets that decode but break the protocol raise ProtocolError", async (t) => {
@@ -159,6 +168,7 @@ const arbMsg: fc.Arbitrary<SwimMessage> = fc.oneof(
     type: fc.constant("user" as const), origin: arbName, ltime: arbInc, name: arbName,
     payload: fc.uint8Array({ maxLength: 64 }),
   }),
+  fc.record({ type: fc.constant("force-leave" as const), node: arbName, incarnation: arbInc, from: arbName, prune: fc.boolean() }),
 );
 
 t.test("codec: decode(encode(msgs)) equals msgs (property)", async (t) => {

@@ -1,5 +1,5 @@
 import t from "tap";
-import { aliveApplies, deadApplies, suspectOutcome, type KnownState } from "../../lib/membership/rules.js";
+import { aliveApplies, deadApplies, forceLeaveOutcome, suspectOutcome, type KnownState } from "../../lib/membership/rules.js";
 import type { MemberStatus } from "../../lib/membership/types.js";
 
 const at = (status: MemberStatus, incarnation: number): KnownState => ({ status, incarnation });
@@ -56,5 +56,27 @@ t.test("swim: dead applies at an incarnation ≥ current; a leave also turns fai
   for (const [cur, inc, leave, applies] of table) {
     const label = `${cur ? `${cur.status}@${cur.incarnation}` : "unknown"} ← ${leave ? "left" : "dead"}@${inc}`;
     t.equal(deadApplies(cur, inc, leave), applies, label);
+  }
+});
+
+t.test("force-leave: a live member only gets an intent (it may refute, as Serf's leaving); failed becomes left; prune forgets failed or left", async (t) => {
+  const table: [cur: KnownState | undefined, inc: number, prune: boolean, outcome: string][] = [
+    [undefined, 0, false, "ignore"],
+    [undefined, 0, true, "ignore"],
+    [at("alive", 2), 1, false, "ignore"],
+    [at("alive", 2), 2, false, "intent"],
+    [at("alive", 2), 2, true, "intent"],
+    [at("suspect", 2), 3, false, "intent"],
+    [at("failed", 2), 1, false, "ignore"],
+    [at("failed", 2), 2, false, "leave"],
+    [at("failed", 2), 3, false, "leave"],
+    [at("failed", 2), 2, true, "prune"],
+    [at("left", 2), 2, false, "ignore"],
+    [at("left", 2), 2, true, "prune"],
+    [at("left", 2), 1, true, "ignore"],
+  ];
+  for (const [cur, inc, prune, outcome] of table) {
+    const label = `${cur ? `${cur.status}@${cur.incarnation}` : "unknown"} ← force-leave${prune ? " -prune" : ""}@${inc}`;
+    t.equal(forceLeaveOutcome(cur, inc, prune), outcome, label);
   }
 });
