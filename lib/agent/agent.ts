@@ -206,6 +206,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       service: async (name, o) => (await barrier(o?.consistency), state().serviceNodes(name, { tag: o?.tag })),
       nodes: async (o) => (await barrier(o?.consistency), state().nodes()),
       node: async (name) => {
+        await barrier("default");
         const node = state().node(name);
         return node ? { node, services: state().nodeServices(name) } : undefined;
       },
@@ -213,9 +214,10 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.health = {
       service: async (name, o) => (await barrier(o?.consistency),
         state().healthService(name, { tag: o?.tag, passingOnly: o?.passingOnly ?? false })),
-      checks: async (name) => state().serviceChecks(name),
-      node: async (name) => state().nodeChecks(name),
-      state: async (s) => state().checksInState(s),
+      // Default consistency, as every other read here: a follower asks the leader how far to catch up first.
+      checks: async (name) => (await barrier("default"), state().serviceChecks(name)),
+      node: async (name) => (await barrier("default"), state().nodeChecks(name)),
+      state: async (s) => (await barrier("default"), state().checksInState(s)),
     };
     const self = { node: options.node, address: options.rpc ?? `${options.advertise}:8300` };
     this.raft = backend instanceof ClientBackend
