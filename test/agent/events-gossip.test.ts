@@ -13,7 +13,7 @@ t.test("user events spread by gossip: fired on one agent, kept by every member w
   const c = await Agent.start({ mode: "gossip", node: "c", bind: "127.0.0.1:0", join: [a.gossipAddress!], gossipProfile: "local" });
   t.teardown(() => c.close());
   const agents = [a, b, c];
-  await waitFor(() => agents.every((x) => x.members().filter((m) => m.status === "alive").length === 3), 10_000, "three alive members");
+  await waitFor(() => agents.every((x) => x.members().filter((m) => m.status === "alive").length === 3), 40_000, "three alive members (bounded by the first push-pull, 15–30 s in LOCAL)");
   await c.register({ name: "api", port: 7000, tags: ["canary"] });
   const onB: UserEvent[] = [];
   b.on("user-event", (e) => onB.push(e));
