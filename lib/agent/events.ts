@@ -118,8 +118,54 @@ function decodeRecord(name: string, bytes: Uint8Array, ltime: number): UserEvent
   };
 }
 
+/** Longest filter pattern accepted; node, service and tag names are far shorter. */
+export const USER_EVENT_FILTER_LENGTH_MAX = 256;
+
+/**
+ * Why a pattern could take exponential time in a backtracking engine, or
+ * undefined. Consul matches filters with Go's RE2, which cannot blow up;
+ * JavaScript's engine can, and one event reaches every member. So, as RE2,
+ * backreferences and lookarounds are refused, and so is a quantified group
+ * that itself holds a quantifier or an alternation (`(a+)+`, `(a|a)*`), the
+ * shapes that backtrack exponentially.
+ */
+export function backtrackingRisk(pattern: string): string | undefined {
+  if (/\\[1-9]|\\k<|\(\?<?[=!]/.test(pattern)) return "backreferences and lookarounds are not supported (as in Consul's RE2)";
+  const groups: { risky: boolean }[] = [];
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "(") groups.push({ risky: false });
+    else if ((c === "*" || c === "+" || c === "?" || c === "{" || c === "|") && groups.length > 0) {
+      // A lone "?" right after "(" opens a group kind ("(?:"), not a quantifier.
+      if (!(c === "?" && pattern[i - 1] === "(")) groups[groups.length - 1]!.risky = true;
+    } else if (c === ")") {
+      const group = groups.pop();
+      const next = pattern[i + 1];
+      // "?" only makes a group optional (at most one pass), which cannot multiply the paths.
+      const quantified = next === "*" || next === "+" || next === "{";
+      if (group?.risky && quantified) return "a repeated group may not hold another quantifier or an alternation";
+      // What an outer group holds includes this one's quantifiers.
+      if (group?.risky && groups.length > 0) groups[groups.length - 1]!.risky = true;
+    }
+  }
+  return undefined;
+}
+
 /** A filter as a regular expression (unanchored, as Consul's). @throws InvalidArgumentError naming the field. */
 function compile(pattern: string, field: string): RegExp {
+  if (pattern.length > USER_EVENT_FILTER_LENGTH_MAX) throw new InvalidArgumentError(field, `is longer than ${USER_EVENT_FILTER_LENGTH_MAX} characters`);
+  const risk = backtrackingRisk(pattern);
+  if (risk) throw new InvalidArgumentError(field, `is refused: ${risk}`);
   try {
     return new RegExp(pattern);
   } catch (err) {
