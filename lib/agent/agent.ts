@@ -428,15 +428,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** Starts comparing this agent's registrations with the catalog now and then (see anti-entropy.ts). */
   private startAntiEntropy(): void {
     const node = this.options.node;
+    const nodeMissing = (): boolean => {
+      const state = this.backend.catalog.state;
+      return !state.node(node) || !state.nodeChecks(node).some((c) => c.checkId === SERF_HEALTH_CHECK_ID);
+    };
     this.antiEntropy = new AntiEntropy({
-      diverged: () => {
-        const state = this.backend.catalog.state;
-        const nodeMissing = !state.node(node) || !state.nodeChecks(node).some((c) => c.checkId === SERF_HEALTH_CHECK_ID);
-        return nodeMissing || this.local.missingFromCatalog();
-      },
+      diverged: () => nodeMissing() || this.local.missingFromCatalog(),
       repair: async () => {
-        const state = this.backend.catalog.state;
-        if (!state.node(node) || !state.nodeChecks(node).some((c) => c.checkId === SERF_HEALTH_CHECK_ID)) await this.proposeNode();
+        if (nodeMissing()) await this.proposeNode();
         await this.local.resync();
       },
     }, this.options.antiEntropyIntervalMs, this.timers, randomRng(), this.logger);

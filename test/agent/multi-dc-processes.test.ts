@@ -192,10 +192,10 @@ t.test("multi-dc processes: all dc1 instances critical makes failover ['dc2'] se
   await waitFor(() => ids() === "web-dc1-a,web-dc1-b", PHASE_MS, "dc1's own instances");
   for (const id of ["web-dc1-a", "web-dc1-b"]) await json(`${c1}/v1/agent/check/fail/service:${id}?note=down`, { method: "PUT" });
   await waitFor(() => ids() === "web-dc2", PHASE_MS, "failover to dc2");
-  t.pass("every dc1 instance critical: dc2 serves");
+  t.equal(ids(), "web-dc2", "every dc1 instance critical: dc2 serves");
   await json(`${c1}/v1/agent/check/pass/service:web-dc1-b`, { method: "PUT" });
   await waitFor(() => ids() === "web-dc1-b", PHASE_MS, "back to dc1");
-  t.pass("one dc1 instance recovered: back to dc1");
+  t.equal(ids(), "web-dc1-b", "one dc1 instance recovered: back to dc1");
 });
 
 t.test("multi-dc processes: SIGSTOP of dc2's three servers gives HTTP 500 \"No path to datacenter\" within the bound, even to a blocking query in flight; SIGCONT heals by itself", async (t) => {

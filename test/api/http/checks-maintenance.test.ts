@@ -60,7 +60,7 @@ t.test("check register: an HTTP check runs on its interval and reports the endpo
   await waitFor(async () => (await statusOf()) === "passing", 5000, "the HTTP check to pass");
   status = 503;
   await waitFor(async () => (await statusOf()) === "critical", 5000, "the HTTP check to fail");
-  t.pass("the check followed the endpoint");
+  t.equal(await statusOf(), "critical", "the check followed the endpoint");
 });
 
 t.test("bad check registrations get Consul's status and reason; nothing is registered", async (t) => {
@@ -112,7 +112,8 @@ t.test("node maintenance: a critical _node_maintenance check takes every instanc
   t.same(await passingIds(consul, "web"), ["web-1"]);
   await waitFor(() => web.instances().length === 1, 3000, "the resolver to take it back");
   await consul.agent.maintenance(false);
-  t.pass("disabling when off is a no-op");
+  t.notOk("_node_maintenance" in (await consul.agent.check.list()), "disabling when off is a no-op");
+  t.same(await passingIds(consul, "web"), ["web-1"], "… and the instance stays passing");
   await consul.agent.maintenance(true);
   t.match(((await consul.agent.check.list()) as Record<string, CheckJson>)["_node_maintenance"], { Notes: /no reason was given/ });
 });

@@ -25,10 +25,10 @@ t.test("PUT /v1/agent/force-leave/:node and `disco force-leave -prune`: a failed
   const res = await fetch(`http://127.0.0.1:${agents[0]!.httpAddress!.port}/v1/agent/force-leave/a3`, { method: "PUT" });
   t.equal(res.status, 200);
   await waitFor(() => survivors.every((a) => statusAt(a, "a3") === "left"), 5_000, "a3 left on every agent");
-  t.pass("a3 shows left on every agent");
+  t.same(survivors.map((a) => statusAt(a, "a3")), survivors.map(() => "left"), "a3 shows left on every agent");
 
   const cli = await runIn(["force-leave", `-http-addr=127.0.0.1:${rest[0]!.httpAddress!.port}`, "-prune", "a3"]);
   t.same([cli.code, cli.stderr], [0, ""], "the CLI accepts -prune for a left member");
   await waitFor(() => survivors.every((a) => statusAt(a, "a3") === undefined), 5_000, "a3 gone from every list");
-  t.pass("-prune forgets a3 on every agent");
+  t.same(survivors.map((a) => statusAt(a, "a3")), survivors.map(() => undefined), "-prune forgets a3 on every agent");
 });
